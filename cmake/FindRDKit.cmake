@@ -53,7 +53,7 @@ find_package_handle_standard_args(RDKit
   REQUIRED_VARS RDKit_INCLUDE_DIR RDKit_LIBRARIES
   VERSION_VAR RDKit_VERSION
   HANDLE_COMPONENTS
-  REASON_FAILURE_MESSAGE "install librdkit-dev (Debian) or set RDKIT_ROOT; missing: ${_rdkit_missing}")
+  REASON_FAILURE_MESSAGE "install librdkit-dev (Debian) or set RDKIT_ROOT")
 
 if(RDKit_FOUND AND NOT TARGET RDKit::RDKit)
   add_library(RDKit::RDKit INTERFACE IMPORTED)

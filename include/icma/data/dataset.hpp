@@ -1,0 +1,35 @@
+#pragma once
+// Molecule-caption datasets in the ChEBI-20 / PubChem324k layout:
+// a header "CID<TAB>SMILES<TAB>description" (the id column may be spelled
+// "cid"), then one molecule per line. Fields are trimmed of trailing blanks
+// (PubChem324k captions end in a space); an empty field is a bad row.
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "icma/data/tsv.hpp"
+
+namespace icma::data {
+
+struct MoleculeRecord {
+  std::string cid;
+  std::string smiles;
+  std::string description;
+  std::size_t line = 0;  // line in the source file, 0 for records made in memory
+};
+
+struct Dataset {
+  std::string path;
+  std::vector<MoleculeRecord> records;
+  std::size_t skipped_rows = 0;
+};
+
+Dataset read_dataset(const std::string& path, BadRowPolicy policy = BadRowPolicy::fail);
+
+// Writes records with the "CID<TAB>SMILES<TAB>description" header, atomically.
+// Throws InputError for a field holding a tab or newline, which the format
+// cannot carry.
+void write_dataset(const std::string& path, const std::vector<MoleculeRecord>& records);
+
+}  // namespace icma::data

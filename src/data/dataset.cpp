@@ -1,0 +1,74 @@
+#include "icma/data/dataset.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "icma/core/atomic_file.hpp"
+#include "icma/core/error.hpp"
+
+namespace icma::data {
+namespace {
+
+void trim_trailing_blanks(std::string& field) {
+  while (!field.empty() && (field.back() == ' ' || field.back() == '\t')) field.pop_back();
+}
+
+void check_writable(const std::string& path, std::size_t index, const std::string& field) {
+  if (field.find_first_of("\t\r\n") != std::string::npos) {
+    throw InputError(path, 0, "record " + std::to_string(index + 1) + ": a field contains a tab or newline");
+  }
+}
+
+}  // namespace
+
+Dataset read_dataset(const std::string& path, BadRowPolicy policy) {
+  TsvTable table = read_tsv(path, policy);
+  std::size_t cid_column = find_column(table.header, "CID");
+  if (cid_column == std::string::npos) cid_column = find_column(table.header, "cid");
+  const std::size_t smiles_column = find_column(table.header, "SMILES");
+  const std::size_t description_column = find_column(table.header, "description");
+  if (cid_column == std::string::npos || smiles_column == std::string::npos ||
+      description_column == std::string::npos || table.header.size() != 3) {
+    throw InputError(path, 1, "expected the header CID<TAB>SMILES<TAB>description");
+  }
+
+  Dataset dataset;
+  dataset.path = path;
+  dataset.skipped_rows = table.skipped_rows;
+  dataset.records.reserve(table.rows.size());
+  for (TsvRow& row : table.rows) {
+    for (std::string& field : row.fields) trim_trailing_blanks(field);
+    const char* empty = row.fields[cid_column].empty()           ? "CID"
+                        : row.fields[smiles_column].empty()      ? "SMILES"
+                        : row.fields[description_column].empty() ? "description"
+                                                                 : nullptr;
+    if (empty != nullptr) {
+      const std::string problem = std::string("empty ") + empty + " field";
+      if (policy == BadRowPolicy::fail) throw InputError(path, row.line, problem);
+      spdlog::warn("{}:{}: {}; row skipped", path, row.line, problem);
+      ++dataset.skipped_rows;
+      continue;
+    }
+    dataset.records.push_back(MoleculeRecord{std::move(row.fields[cid_column]), std::move(row.fields[smiles_column]),
+                                             std::move(row.fields[description_column]), row.line});
+  }
+  if (dataset.skipped_rows > 0) {
+    spdlog::warn("{}: skipped {} bad row(s), kept {}", path, dataset.skipped_rows, dataset.records.size());
+  }
+  return dataset;
+}
+
+void write_dataset(const std::string& path, const std::vector<MoleculeRecord>& records) {
+  AtomicFile file(path);
+  std::ostream& out = file.stream();
+  out << "CID\tSMILES\tdescription\n";
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const MoleculeRecord& record = records[i];
+    check_writable(path, i, record.cid);
+    check_writable(path, i, record.smiles);
+    check_writable(path, i, record.description);
+    out << record.cid << '\t' << record.smiles << '\t' << record.description << '\n';
+  }
+  file.commit();
+}
+
+}  // namespace icma::data
