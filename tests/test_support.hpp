@@ -1,0 +1,50 @@
+#pragma once
+// Helpers shared by the test binaries: where fixtures and the shared
+// reference data live, and JSON loading.
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace icma::testing {
+
+// tests/fixtures, committed reference values (each names its generator).
+inline std::string fixture_path(const std::string& name) { return std::string(ICMA_TEST_FIXTURES) + "/" + name; }
+
+// ../shared (datasets, reference files); ICMA_SHARED_DIR overrides.
+inline std::string shared_dir() {
+  const char* env = std::getenv("ICMA_SHARED_DIR");
+  return env != nullptr && *env != '\0' ? env : ICMA_DEFAULT_SHARED_DIR;
+}
+
+inline std::string wordnet_dir() {
+  const char* env = std::getenv("ICMA_WORDNET_DIR");
+  return env != nullptr && *env != '\0' ? env : "/usr/share/wordnet";
+}
+
+inline bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
+
+inline nlohmann::json load_json(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  return nlohmann::json::parse(in);
+}
+
+// A scratch directory unique to this test process.
+inline std::string temp_dir() {
+  static const std::string dir = [] {
+    std::string pattern = "/tmp/icma-test-XXXXXX";
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    return pattern;
+  }();
+  return dir;
+}
+
+inline void write_text(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary);
+  out << content;
+}
+
+}  // namespace icma::testing
