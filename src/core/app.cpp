@@ -14,6 +14,9 @@ namespace icma {
 unsigned CommonOptions::resolved_threads() const { return threads == 0 ? hardware_threads() : threads; }
 
 void add_common_options(CLI::App& app, CommonOptions& options) {
+  // Let the common flags follow a subcommand too ("icma-eval mol2cap F
+  // --threads 2"); subcommands added after this call inherit the setting.
+  app.fallthrough();
   app.set_version_flag("--version", std::string(app.get_name()) + " (icma) " + kVersion);
   app.add_option("--threads", options.threads, "worker threads (0 = all cores)")->capture_default_str();
   app.add_option("--seed", options.seed, "random seed, for runs that draw random numbers")->capture_default_str();

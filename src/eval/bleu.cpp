@@ -9,7 +9,10 @@
 namespace icma::eval {
 namespace {
 
-using Ngram = std::array<std::uint32_t, kMaxBleuOrder>;
+// An n-gram of up to four 32-bit token ids packed into one integer, so that
+// sorting and comparing n-grams is plain integer work. Only n-grams of one
+// order are ever compared with each other.
+using Ngram = unsigned __int128;
 
 // All n-grams of `tokens`, sorted, so that equal n-grams are adjacent.
 std::vector<Ngram> sorted_ngrams(const std::vector<std::uint32_t>& tokens, int n) {
@@ -17,8 +20,8 @@ std::vector<Ngram> sorted_ngrams(const std::vector<std::uint32_t>& tokens, int n
   if (tokens.size() < static_cast<std::size_t>(n)) return ngrams;
   ngrams.reserve(tokens.size() - n + 1);
   for (std::size_t i = 0; i + n <= tokens.size(); ++i) {
-    Ngram gram{};
-    std::copy(tokens.begin() + i, tokens.begin() + i + n, gram.begin());
+    Ngram gram = 0;
+    for (int k = 0; k < n; ++k) gram = (gram << 32) | tokens[i + k];
     ngrams.push_back(gram);
   }
   std::sort(ngrams.begin(), ngrams.end());

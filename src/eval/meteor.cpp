@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
 #include <utility>
 
 #include "icma/text/case.hpp"
@@ -55,10 +58,56 @@ std::vector<Word> enumerate_lowered(const std::vector<std::string>& words) {
   return out;
 }
 
+// A map filled on first use and read by many threads. Entries are never
+// erased, and unordered_map keeps references to them valid across inserts.
+template <typename Value>
+class MemoTable {
+ public:
+  template <typename Compute>
+  const Value& get(const std::string& key, Compute compute) {
+    {
+      std::shared_lock<std::shared_mutex> lock(mutex_);
+      const auto it = table_.find(key);
+      if (it != table_.end()) return it->second;
+    }
+    Value value = compute(key);  // outside the lock; a rare duplicate computation is harmless
+    std::unique_lock<std::shared_mutex> lock(mutex_);
+    return table_.emplace(key, std::move(value)).first->second;
+  }
+
+ private:
+  std::shared_mutex mutex_;
+  std::unordered_map<std::string, Value> table_;
+};
+
 }  // namespace
 
+struct Meteor::Cache {
+  MemoTable<std::string> stems;
+  MemoTable<std::vector<std::string>> synonyms;
+};
+
 Meteor::Meteor(const text::PorterStemmer& stemmer, const text::WordNet& wordnet, MeteorParams params)
-    : stemmer_(stemmer), wordnet_(wordnet), params_(params) {}
+    : stemmer_(stemmer), wordnet_(wordnet), params_(params), cache_(std::make_unique<Cache>()) {}
+
+Meteor::~Meteor() = default;
+
+const std::string& Meteor::stem(const std::string& word) const {
+  return cache_->stems.get(word, [this](const std::string& w) { return stemmer_.stem(w); });
+}
+
+// NLTK's hypothesis_syns: the lemma names (without "_") of the synsets of
+// the stem, plus the stem itself.
+const std::vector<std::string>& Meteor::synonyms(const std::string& stem) const {
+  return cache_->synonyms.get(stem, [this](const std::string& s) {
+    std::vector<std::string> names = wordnet_.synonyms(s);
+    names.erase(std::remove_if(names.begin(), names.end(),
+                               [](const std::string& name) { return name.find('_') != std::string::npos; }),
+                names.end());
+    names.push_back(s);
+    return names;
+  });
+}
 
 double Meteor::score(const std::vector<std::string>& reference_words, const std::vector<std::string>& hypothesis_words,
                      MeteorAlignment* alignment) const {
@@ -73,17 +122,12 @@ double Meteor::score(const std::vector<std::string>& reference_words, const std:
   match_greedily(hypothesis, reference, matches, stages.exact, same_text);
 
   // The later stages see the stems of the words left over.
-  for (Word& word : hypothesis) word.text = stemmer_.stem(word.text);
-  for (Word& word : reference) word.text = stemmer_.stem(word.text);
+  for (Word& word : hypothesis) word.text = stem(word.text);
+  for (Word& word : reference) word.text = stem(word.text);
   match_greedily(hypothesis, reference, matches, stages.stem, same_text);
 
   for (std::size_t i = hypothesis.size(); i-- > 0;) {
-    // The hypothesis stem's synonyms: lemma names without "_", plus itself.
-    std::vector<std::string> synonyms = wordnet_.synonyms(hypothesis[i].text);
-    synonyms.erase(std::remove_if(synonyms.begin(), synonyms.end(),
-                                  [](const std::string& name) { return name.find('_') != std::string::npos; }),
-                   synonyms.end());
-    synonyms.push_back(hypothesis[i].text);
+    const std::vector<std::string>& synonyms = this->synonyms(hypothesis[i].text);
     for (std::size_t j = reference.size(); j-- > 0;) {
       if (std::find(synonyms.begin(), synonyms.end(), reference[j].text) != synonyms.end()) {
         matches.emplace_back(hypothesis[i].position, reference[j].position);

@@ -19,6 +19,7 @@ struct CommonOptions {
   unsigned resolved_threads() const;
 };
 
+// Call before adding subcommands, so that they accept the common flags too.
 void add_common_options(CLI::App& app, CommonOptions& options);
 
 // Parses the command line, sets up logging and runs `body`, mapping

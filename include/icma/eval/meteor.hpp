@@ -11,6 +11,7 @@
 // penalty = gamma (chunks / m)^beta, score = (1 - penalty) Fmean; 0 when
 // anything divides by zero.
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -38,14 +39,22 @@ class Meteor {
  public:
   // Both must outlive the Meteor object. Thread-safe: score() is const.
   Meteor(const text::PorterStemmer& stemmer, const text::WordNet& wordnet, MeteorParams params = {});
+  ~Meteor();
 
   double score(const std::vector<std::string>& reference, const std::vector<std::string>& hypothesis,
                MeteorAlignment* alignment = nullptr) const;
 
  private:
+  // Stems and synonym sets of the words seen so far: a corpus repeats its
+  // words, and each is worth computing once.
+  struct Cache;
+  const std::string& stem(const std::string& word) const;
+  const std::vector<std::string>& synonyms(const std::string& stem) const;
+
   const text::PorterStemmer& stemmer_;
   const text::WordNet& wordnet_;
   MeteorParams params_;
+  std::unique_ptr<Cache> cache_;
 };
 
 }  // namespace icma::eval

@@ -1,0 +1,80 @@
+#include "icma/eval/cap2mol.hpp"
+
+#include "icma/chem/fingerprints.hpp"
+#include "icma/chem/inchi.hpp"
+#include "icma/chem/molecule.hpp"
+#include "icma/core/parallel.hpp"
+#include "icma/core/progress.hpp"
+#include "icma/core/utf8.hpp"
+#include "icma/eval/levenshtein.hpp"
+#include "icma/eval/stats.hpp"
+
+namespace icma::eval {
+namespace {
+
+Cap2MolRowScores score_row(const data::Prediction& row) {
+  Cap2MolRowScores scores;
+  scores.line = row.line;
+
+  // String metrics on characters (Python code points), as the reference.
+  const std::u32string output = utf8::decode(row.output);
+  const std::u32string ground_truth = utf8::decode(row.ground_truth);
+  scores.levenshtein = levenshtein(output, ground_truth);
+  scores.bleu = bleu_counts(std::vector<std::uint32_t>(ground_truth.begin(), ground_truth.end()),
+                            std::vector<std::uint32_t>(output.begin(), output.end()));
+
+  const std::optional<chem::Molecule> output_molecule = chem::Molecule::from_smiles(row.output);
+  const std::optional<chem::Molecule> ground_truth_molecule = chem::Molecule::from_smiles(row.ground_truth);
+  scores.output_parses = output_molecule.has_value();
+  scores.ground_truth_parses = ground_truth_molecule.has_value();
+  if (!output_molecule || !ground_truth_molecule) return scores;
+
+  scores.exact = chem::standard_inchi(*output_molecule) == chem::standard_inchi(*ground_truth_molecule);
+  const chem::FingerprintSimilarity similarity = chem::molt5_similarity(
+      chem::molt5_fingerprints(*ground_truth_molecule), chem::molt5_fingerprints(*output_molecule));
+  scores.maccs = similarity.maccs;
+  scores.rdk = similarity.rdk;
+  scores.morgan = similarity.morgan_count;
+  return scores;
+}
+
+}  // namespace
+
+Cap2MolScores score_cap2mol(const std::vector<data::Prediction>& rows, unsigned threads) {
+  Cap2MolScores scores;
+  scores.rows.resize(rows.size());
+  Progress progress("cap2mol", rows.size());
+  parallel_for(rows.size(), threads, 16, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) scores.rows[i] = score_row(rows[i]);
+    progress.advance(end - begin);
+  });
+  progress.finish();
+
+  std::size_t exact = 0;
+  std::size_t parsed_outputs = 0;
+  std::vector<double> distances, maccs, rdk, morgan;
+  for (const Cap2MolRowScores& row : scores.rows) {
+    scores.bleu_totals += row.bleu;
+    distances.push_back(static_cast<double>(row.levenshtein));
+    exact += row.exact ? 1 : 0;
+    parsed_outputs += row.output_parses ? 1 : 0;
+    if (row.output_parses && !row.ground_truth_parses) ++scores.unparsable_ground_truths;
+    if (row.maccs) {
+      maccs.push_back(*row.maccs);
+      rdk.push_back(*row.rdk);
+      morgan.push_back(*row.morgan);
+    }
+  }
+  const double count = static_cast<double>(rows.size());
+  scores.bleu = corpus_bleu(scores.bleu_totals, {0.25, 0.25, 0.25, 0.25});
+  scores.exact = static_cast<double>(exact) / count;
+  scores.levenshtein = numpy_mean(distances);
+  // fingerprint_metrics.py: good / (good + bad), with bad = outputs that fail to parse.
+  scores.validity = static_cast<double>(parsed_outputs) / count;
+  scores.maccs = numpy_mean(maccs);
+  scores.rdk = numpy_mean(rdk);
+  scores.morgan = numpy_mean(morgan);
+  return scores;
+}
+
+}  // namespace icma::eval
