@@ -1,26 +1,25 @@
 #!/usr/bin/env node
-// WordPiece tokens of a MolT5 mol2cap predictions file with Hugging Face
-// `tokenizers` (the Rust library behind BertTokenizerFast), for the Python
-// baseline in bench_eval.sh. Needs `npm install` in scripts/fixtures.
+// WordPiece tokens of a MolT5 mol2cap predictions file from Hugging Face
+// `tokenizers` (the Rust library behind BertTokenizerFast), set up exactly as
+// for our fixtures, for the Python baseline in bench_eval.sh. Needs
+// `npm ci` in scripts/fixtures.
 //
 //   node scripts/reference/wordpiece_tokenize.js VOCAB.txt PRED.tsv OUT.json
-const fs = require("fs");
-const path = require("path");
-const { BertWordPieceTokenizer } = require(path.join(__dirname, "..", "fixtures", "node_modules", "tokenizers"));
+const fs = require('fs');
+const path = require('path');
+const { buildTokenizer, FILTERED } = require(path.join(__dirname, '..', 'fixtures', 'make_wordpiece_fixtures.js'));
 
 async function main() {
   const [vocab, predictions, out] = process.argv.slice(2);
-  const tokenizer = await BertWordPieceTokenizer.fromOptions({ vocabFile: vocab, lowercase: true });
-  tokenizer.setTruncation(512);
-  const lines = fs.readFileSync(predictions, "utf8").split("\n").slice(1).filter((l) => l.length > 0);
+  const tokenizer = buildTokenizer(vocab);
+  const lines = fs.readFileSync(predictions, 'utf8').split('\n').slice(1).filter((line) => line.length > 0);
+  const tokens = async (text) =>
+    (await tokenizer.encode(text, null, { addSpecialTokens: false })).getTokens().filter((t) => !FILTERED.has(t));
   const rows = [];
   for (const line of lines) {
-    const [, gt, rawOut] = line.split("\t");
-    const output = rawOut.startsWith("[CLS] ") ? rawOut.slice(6) : rawOut;
-    const a = await tokenizer.encode(gt, null, { addSpecialTokens: false });
-    const b = await tokenizer.encode(output, null, { addSpecialTokens: false });
-    rows.push([a.getTokens(), b.getTokens()]);
+    const [, groundTruth, output] = line.split('\t');
+    rows.push([await tokens(groundTruth), await tokens(output.startsWith('[CLS] ') ? output.slice(6) : output)]);
   }
   fs.writeFileSync(out, JSON.stringify(rows));
 }
-main();
+main().catch((err) => { console.error(err); process.exit(1); });

@@ -5,6 +5,7 @@
 #include <openbabel/oberror.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -125,6 +126,24 @@ std::string standard_inchi_from_molblock(const std::string& molblock) {
 
 std::string standard_inchi(const Molecule& molecule) {
   return standard_inchi_from_molblock(molecule.to_molblock());
+}
+
+bool same_standard_inchi(const Molecule& a, const Molecule& b) {
+  const std::vector<int> a_atoms = a.sorted_atomic_numbers();
+  const std::vector<int> b_atoms = b.sorted_atomic_numbers();
+  // Molecules on which InChI may fail take the full path, so that two
+  // failures still compare equal as in the reference.
+  const auto inchi_accepts = [](const std::vector<int>& atoms) {
+    return !atoms.empty() && atoms.front() > 0 && atoms.size() < 1000;
+  };
+  if (inchi_accepts(a_atoms) && inchi_accepts(b_atoms)) {
+    const auto without_hydrogens = [](std::vector<int> atoms) {
+      atoms.erase(std::remove(atoms.begin(), atoms.end(), 1), atoms.end());
+      return atoms;
+    };
+    if (without_hydrogens(a_atoms) != without_hydrogens(b_atoms)) return false;
+  }
+  return standard_inchi(a) == standard_inchi(b);
 }
 
 }  // namespace icma::chem

@@ -7,6 +7,7 @@
 #include <RDGeneral/RDLog.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <exception>
 #include <mutex>
 #include <ostream>
@@ -105,6 +106,14 @@ Molecule::~Molecule() = default;
 std::size_t Molecule::num_atoms() const { return impl_->mol->getNumAtoms(); }
 
 std::string Molecule::to_smiles() const { return RDKit::MolToSmiles(*impl_->mol); }
+
+std::vector<int> Molecule::sorted_atomic_numbers() const {
+  std::vector<int> numbers;
+  numbers.reserve(impl_->mol->getNumAtoms());
+  for (const RDKit::Atom* atom : impl_->mol->atoms()) numbers.push_back(atom->getAtomicNum());
+  std::sort(numbers.begin(), numbers.end());
+  return numbers;
+}
 
 std::string Molecule::to_molblock() const { return RDKit::MolToMolBlock(*impl_->mol); }
 

@@ -29,7 +29,7 @@ Cap2MolRowScores score_row(const data::Prediction& row) {
   scores.ground_truth_parses = ground_truth_molecule.has_value();
   if (!output_molecule || !ground_truth_molecule) return scores;
 
-  scores.exact = chem::standard_inchi(*output_molecule) == chem::standard_inchi(*ground_truth_molecule);
+  scores.exact = chem::same_standard_inchi(*output_molecule, *ground_truth_molecule);
   const chem::FingerprintSimilarity similarity = chem::molt5_similarity(
       chem::molt5_fingerprints(*ground_truth_molecule), chem::molt5_fingerprints(*output_molecule));
   scores.maccs = similarity.maccs;

@@ -79,3 +79,37 @@ TEST(Inchi, SameAnswersFromSeveralThreads) {
 
 }  // namespace
 }  // namespace icma::chem
+
+namespace icma::chem {
+namespace {
+
+// The shortcut must agree with comparing the reference InChI strings, for
+// every pair of fixture molecules (most pairs differ in formula and take the
+// shortcut; tautomers, stereoisomers, dummies and the empty molecule do not).
+TEST(SameStandardInchi, AgreesWithComparingReferenceInchis) {
+  std::vector<Case> cases = parsable_fixture_molecules();
+  std::vector<Molecule> molecules;
+  for (const Case& c : cases) molecules.push_back(*Molecule::from_smiles(c.smiles));
+  std::size_t equal_pairs = 0;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    for (std::size_t j = i; j < cases.size(); ++j) {
+      const bool expected = cases[i].inchi == cases[j].inchi;
+      equal_pairs += expected ? 1 : 0;
+      ASSERT_EQ(same_standard_inchi(molecules[i], molecules[j]), expected)
+          << "'" << cases[i].smiles << "' vs '" << cases[j].smiles << "'";
+    }
+  }
+  EXPECT_GT(equal_pairs, cases.size());  // some pairs besides (i, i) are equal
+}
+
+TEST(SameStandardInchi, TwoFailedInchisCountAsEqual) {
+  // As in the reference, where "" == "" when InChI fails on both.
+  EXPECT_TRUE(same_standard_inchi(*Molecule::from_smiles("*C"), *Molecule::from_smiles("*N")));
+  EXPECT_TRUE(same_standard_inchi(*Molecule::from_smiles(""), *Molecule::from_smiles("*")));
+  EXPECT_FALSE(same_standard_inchi(*Molecule::from_smiles(""), *Molecule::from_smiles("C")));
+  // Tautomers share a standard InChI though their SMILES differ.
+  EXPECT_TRUE(same_standard_inchi(*Molecule::from_smiles("Oc1ccccn1"), *Molecule::from_smiles("O=c1cccc[nH]1")));
+}
+
+}  // namespace
+}  // namespace icma::chem

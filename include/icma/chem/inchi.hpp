@@ -26,4 +26,13 @@ std::string standard_inchi(const Molecule& molecule);
 // when Open Babel cannot read the block or makes no InChI from it.
 std::string standard_inchi_from_molblock(const std::string& molblock);
 
+// standard_inchi(a) == standard_inchi(b), as MolT5's exact-match metric
+// compares them (two failed InChIs, both "", count as equal), without
+// computing the InChIs when they cannot be equal: an InChI's formula layer
+// counts every non-hydrogen atom, so molecules whose non-hydrogen atoms
+// differ have different InChIs, unless InChI fails on both, which the shortcut
+// leaves to the full path by only applying to molecules InChI accepts (atoms
+// present, none of them dummies, fewer than 1,000).
+bool same_standard_inchi(const Molecule& a, const Molecule& b);
+
 }  // namespace icma::chem

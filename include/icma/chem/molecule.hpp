@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace icma::chem {
 
@@ -35,6 +36,8 @@ class Molecule {
 
   // Atoms in the graph (hydrogens count only where RDKit keeps them explicit).
   std::size_t num_atoms() const;
+  // Atomic numbers of the atoms in the graph, sorted (0 for dummy atoms "*").
+  std::vector<int> sorted_atomic_numbers() const;
   // Canonical isomeric SMILES, as Chem.MolToSmiles(mol) with its defaults.
   std::string to_smiles() const;
   // V2000 molblock, as Chem.MolToMolBlock(mol) with its defaults: kekulised,
