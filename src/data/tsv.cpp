@@ -77,8 +77,8 @@ TsvTable read_tsv(const std::string& path, BadRowPolicy policy) {
   table.path = path;
   table.header = split_tabs(lines[0]);
 
-  // Blank lines after the last record are tolerated; blank lines between
-  // records are bad rows like any other.
+  // Blank lines after the last record are tolerated silently; blank lines
+  // between records are skipped with a warning.
   std::size_t last = lines.size();
   while (last > 1 && is_blank(lines[last - 1])) --last;
 
@@ -90,7 +90,10 @@ TsvTable read_tsv(const std::string& path, BadRowPolicy policy) {
     if (const std::size_t bad = utf8::find_invalid(lines[i]); bad != std::string_view::npos) {
       problem = "invalid UTF-8 at byte " + std::to_string(bad + 1) + " of the line";
     } else if (is_blank(lines[i])) {
-      problem = "blank line between records";
+      // Python's csv.DictReader, which the reference scripts use, skips
+      // blank lines too; say so rather than drop them silently.
+      spdlog::warn("{}:{}: blank line skipped", path, line_number);
+      continue;
     } else {
       fields = split_tabs(lines[i]);
       if (fields.size() != table.header.size()) {

@@ -3,8 +3,8 @@
 // prediction files): a header line, then one record per line, fields split on
 // TAB with no quoting (as Python's csv module reads them with QUOTE_NONE).
 //
-// Tolerated: a UTF-8 byte-order mark, CRLF line ends, blank lines at the end
-// of the file. Everything else that is wrong with a line is a "bad row"
+// Tolerated: a UTF-8 byte-order mark, CRLF line ends, blank lines (skipped,
+// with a warning unless they end the file). Everything else that is wrong with a line is a "bad row"
 // reported as file:line; the caller's BadRowPolicy decides whether that stops
 // the run (fail) or the row is skipped and counted (skip).
 
