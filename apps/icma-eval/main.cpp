@@ -86,8 +86,8 @@ int run_mol2cap(const EvalOptions& options, unsigned threads) {
   icma::eval::EvalReport report = icma::eval::make_report(file, scores);
   report.settings = {{"text_tokenizer", options.text_tokenizer},
                      {"tokenizer", tokenizer->name()},
-                     {"max_tokens", options.max_tokens},
                      {"wordnet", options.wordnet_dir}};
+  if (options.text_tokenizer == "scibert") report.settings["max_tokens"] = options.max_tokens;
   emit(report, options);
   if (!options.per_example_path.empty()) {
     icma::eval::write_per_example(options.per_example_path, file, scores);
@@ -135,6 +135,12 @@ int main(int argc, char** argv) {
       "Input is a MolT5 prediction file: a header, then one TAB-separated row per example.",
       "icma-eval"};
   app.require_subcommand(1);
+  app.footer(
+      "Examples:\n"
+      "  icma-eval mol2cap preds.tsv --vocab scibert_scivocab_uncased/vocab.txt --json metrics.json\n"
+      "  icma-eval cap2mol preds.tsv --per-example rows.tsv --threads 2\n"
+      "The common options (--threads, --seed, --log-level) may also follow the subcommand.\n"
+      "Exit codes: 0 scored, 1 failure, 2 bad input or flags (with file:line).");
   icma::CommonOptions common;
   icma::add_common_options(app, common);
   EvalOptions options;
@@ -152,7 +158,9 @@ int main(int argc, char** argv) {
   mol2cap->add_option("--vocab", options.vocab,
                       "SciBERT vocab.txt (scibert) or SentencePiece .model file (sentencepiece)")
       ->check(CLI::ExistingFile);
-  mol2cap->add_option("--max-tokens", options.max_tokens, "word pieces kept per text (MolT5 truncates at 512)")
+  mol2cap->add_option("--max-tokens", options.max_tokens,
+                      "word pieces kept per text with scibert (MolT5 truncates at 512; 0 = no limit). SentencePiece "
+                      "tokens are not truncated: T5Tokenizer.tokenize ignores truncation")
       ->capture_default_str();
   mol2cap->add_option("--wordnet", options.wordnet_dir,
                       "WordNet 3.0 database directory for METEOR's synonym stage (Debian: wordnet-base; "

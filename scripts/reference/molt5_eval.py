@@ -111,7 +111,7 @@ def cap2mol(path):
     from rdkit.Chem import AllChem, MACCSkeys
 
     RDLogger.DisableLog("rdApp.*")
-    pybel.ob.obErrorLog.SetOutputLevel(0)
+    pybel.ob.obErrorLog.StopLogging()
 
     def inchi(mol):
         return pybel.readstring("mol", Chem.MolToMolBlock(mol)).write("inchi").strip()
