@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -45,6 +47,15 @@ inline std::string temp_dir() {
 inline void write_text(const std::string& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary);
   out << content;
+}
+
+// Runs body(t) for t = 0 .. threads-1, each on its own thread, all at once,
+// and waits for them: for checking that shared objects are thread-safe.
+template <typename Body>
+void run_concurrently(int threads, Body body) {
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) pool.emplace_back([&body, t] { body(t); });
+  for (auto& thread : pool) thread.join();
 }
 
 }  // namespace icma::testing

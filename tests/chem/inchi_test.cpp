@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "chem_fixture.hpp"
@@ -57,19 +56,15 @@ TEST(Inchi, SameAnswersFromSeveralThreads) {
   const std::vector<Case> cases = parsable_fixture_molecules();
   constexpr int kThreads = 4;
   std::vector<std::vector<std::string>> results(kThreads);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&cases, &results, t] {
-      // Each thread walks the list from a different starting point, so that
-      // different molecules are in flight at the same time.
-      results[t].resize(cases.size());
-      for (std::size_t k = 0; k < cases.size(); ++k) {
-        const std::size_t i = (k + t * cases.size() / kThreads) % cases.size();
-        results[t][i] = standard_inchi(*Molecule::from_smiles(cases[i].smiles));
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
+  icma::testing::run_concurrently(kThreads, [&cases, &results](int t) {
+    // Each thread walks the list from a different starting point, so that
+    // different molecules are in flight at the same time.
+    results[t].resize(cases.size());
+    for (std::size_t k = 0; k < cases.size(); ++k) {
+      const std::size_t i = (k + t * cases.size() / kThreads) % cases.size();
+      results[t][i] = standard_inchi(*Molecule::from_smiles(cases[i].smiles));
+    }
+  });
   for (int t = 0; t < kThreads; ++t) {
     for (std::size_t i = 0; i < cases.size(); ++i) {
       EXPECT_EQ(results[t][i], cases[i].inchi) << "thread " << t << ": " << cases[i].smiles;

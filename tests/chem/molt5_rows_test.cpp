@@ -7,7 +7,6 @@
 
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "icma/chem/fingerprints.hpp"
@@ -60,15 +59,11 @@ TEST(MolT5Cap2MolRows, EveryRowMatchesTheReference) {
   }
 
   // Two threads: the RDKit work runs in parallel, Open Babel's one at a time.
-  constexpr std::size_t kThreads = 2;
+  constexpr int kThreads = 2;
   std::vector<RowResult> results(rows.size());
-  std::vector<std::thread> threads;
-  for (std::size_t t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (std::size_t i = t; i < rows.size(); i += kThreads) results[i] = score_row(gts[i], outs[i]);
-    });
-  }
-  for (auto& thread : threads) thread.join();
+  icma::testing::run_concurrently(kThreads, [&](int t) {
+    for (std::size_t i = t; i < rows.size(); i += kThreads) results[i] = score_row(gts[i], outs[i]);
+  });
 
   std::size_t both_parse = 0;
   std::size_t exact = 0;

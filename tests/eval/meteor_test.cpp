@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <thread>
 
 #include "icma/eval/meteor.hpp"
 #include "icma/text/porter_stemmer.hpp"
@@ -64,16 +63,12 @@ TEST_F(MeteorTest, ScoresFromSeveralThreadsAgree) {
   const Words reference{"it", "is", "a", "conjugate", "base", "of", "a", "carboxylic", "acid"};
   const Words hypothesis{"it", "derives", "from", "a", "carboxylic", "acids", "bases"};
   const double expected = meteor.score(reference, hypothesis);
-  std::vector<std::thread> threads;
   std::atomic<int> mismatches{0};
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&] {
-      for (int i = 0; i < 200; ++i) {
-        if (meteor.score(reference, hypothesis) != expected) ++mismatches;
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
+  testing::run_concurrently(4, [&](int) {
+    for (int i = 0; i < 200; ++i) {
+      if (meteor.score(reference, hypothesis) != expected) ++mismatches;
+    }
+  });
   EXPECT_EQ(mismatches.load(), 0);
 }
 

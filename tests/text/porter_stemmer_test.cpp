@@ -11,7 +11,6 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "icma/core/utf8.hpp"
@@ -97,15 +96,11 @@ TEST(PorterStemmer, IsSafeToShareBetweenThreads) {
   std::vector<std::pair<std::string, std::string>> cases;
   for (const auto& pair : stems) cases.emplace_back(pair.at(0).get<std::string>(), pair.at(1).get<std::string>());
   std::vector<std::size_t> mismatches(4, 0);
-  std::vector<std::thread> threads;
-  for (std::size_t t = 0; t < mismatches.size(); ++t) {
-    threads.emplace_back([&, t] {
-      for (const auto& [word, expected] : cases) {
-        if (stemmer.stem(word) != expected) ++mismatches[t];
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
+  icma::testing::run_concurrently(4, [&](int t) {
+    for (const auto& [word, expected] : cases) {
+      if (stemmer.stem(word) != expected) ++mismatches[t];
+    }
+  });
   for (std::size_t count : mismatches) EXPECT_EQ(count, 0u);
 }
 

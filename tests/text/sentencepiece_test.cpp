@@ -12,7 +12,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <thread>
+#include "test_support.hpp"
 
 #include "icma/core/error.hpp"
 
@@ -107,16 +107,12 @@ TEST(SentencePieceMistral, ConcurrentCallsGiveTheSamePieces) {
   REQUIRE_MISTRAL();
   const std::string text = "The molecule is a monocarboxylic acid anion; α-helix 中文 😀 </s>";
   const Tokens expected = mistral()->tokenize(text);
-  std::vector<std::thread> threads;
   std::vector<int> ok(4, 0);
-  for (std::size_t t = 0; t < ok.size(); ++t) {
-    threads.emplace_back([&, t] {
-      bool all = true;
-      for (int i = 0; i < 500; ++i) all = all && mistral()->tokenize(text) == expected;
-      ok[t] = all ? 1 : 0;
-    });
-  }
-  for (auto& thread : threads) thread.join();
+  icma::testing::run_concurrently(4, [&](int t) {
+    bool all = true;
+    for (int i = 0; i < 500; ++i) all = all && mistral()->tokenize(text) == expected;
+    ok[t] = all ? 1 : 0;
+  });
   for (const int thread_ok : ok) EXPECT_EQ(thread_ok, 1);
 }
 

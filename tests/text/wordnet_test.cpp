@@ -15,7 +15,6 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "icma/core/error.hpp"
@@ -153,15 +152,11 @@ TEST_F(WordNetTest, IsSafeToShareBetweenThreads) {
     cases.emplace_back(entry.at("word").get<std::string>(), entry.at("synonyms").get<std::vector<std::string>>());
   }
   std::vector<std::size_t> mismatches(4, 0);
-  std::vector<std::thread> threads;
-  for (std::size_t t = 0; t < mismatches.size(); ++t) {
-    threads.emplace_back([&, t] {
-      for (const auto& [word, expected] : cases) {
-        if (wn().synonyms(word) != expected) ++mismatches[t];
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
+  icma::testing::run_concurrently(4, [&](int t) {
+    for (const auto& [word, expected] : cases) {
+      if (wn().synonyms(word) != expected) ++mismatches[t];
+    }
+  });
   for (std::size_t count : mismatches) EXPECT_EQ(count, 0u);
 }
 

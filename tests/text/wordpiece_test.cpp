@@ -16,7 +16,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <thread>
+#include "test_support.hpp"
 
 #include "icma/core/error.hpp"
 #include "icma/core/utf8.hpp"
@@ -276,16 +276,12 @@ TEST(WordPieceModel, ConcurrentCallsGiveTheSameTokens) {
   REQUIRE_SCIBERT();
   const std::string text = "The molecule is a (2S)-2-amino-3-hydroxypropanoate; Ångström — İ, ß and 中文.";
   const Tokens expected = scibert()->tokenize(text);
-  std::vector<std::thread> threads;
   std::vector<int> ok(8, 0);
-  for (std::size_t t = 0; t < ok.size(); ++t) {
-    threads.emplace_back([&, t] {
-      bool all = true;
-      for (int i = 0; i < 2000; ++i) all = all && scibert()->tokenize(text) == expected;
-      ok[t] = all ? 1 : 0;
-    });
-  }
-  for (auto& thread : threads) thread.join();
+  icma::testing::run_concurrently(8, [&](int t) {
+    bool all = true;
+    for (int i = 0; i < 2000; ++i) all = all && scibert()->tokenize(text) == expected;
+    ok[t] = all ? 1 : 0;
+  });
   for (const int thread_ok : ok) EXPECT_EQ(thread_ok, 1);
 }
 
