@@ -12,15 +12,6 @@
 namespace icma::eval {
 namespace {
 
-// MolT5 drops these from both token lists before scoring.
-std::vector<std::string> scoring_tokens(const text::TextTokenizer& tokenizer, std::string_view text) {
-  std::vector<std::string> tokens = tokenizer.tokenize(text);
-  tokens.erase(std::remove_if(tokens.begin(), tokens.end(),
-                              [](const std::string& t) { return t == "[PAD]" || t == "[CLS]" || t == "[SEP]"; }),
-               tokens.end());
-  return tokens;
-}
-
 // BLEU compares tokens only within a row pair, so ids local to the row do.
 BleuCounts row_bleu_counts(const std::vector<std::string>& reference, const std::vector<std::string>& hypothesis) {
   std::unordered_map<std::string_view, std::uint32_t> ids;
@@ -54,8 +45,8 @@ Mol2CapScores score_mol2cap(const std::vector<data::Prediction>& rows, const tex
     for (std::size_t i = begin; i < end; ++i) {
       const data::Prediction& row = rows[i];
       const std::string_view output = strip_cls_prefix(row.output);
-      const std::vector<std::string> ground_truth_tokens = scoring_tokens(tokenizer, row.ground_truth);
-      const std::vector<std::string> output_tokens = scoring_tokens(tokenizer, output);
+      const std::vector<std::string> ground_truth_tokens = tokenizer.tokenize(row.ground_truth);
+      const std::vector<std::string> output_tokens = tokenizer.tokenize(output);
       Mol2CapRowScores& out = scores.rows[i];
       out.line = row.line;
       out.ground_truth_tokens = ground_truth_tokens.size();

@@ -2,7 +2,8 @@
 // Mol2Cap (molecule -> caption) scoring, as MolT5's text_translation_metrics.py:
 //   - an output starting with "[CLS] " loses that prefix;
 //   - BLEU-2/4 (corpus) and METEOR (mean per row) on the text tokenizer's
-//     tokens, with [PAD], [CLS] and [SEP] removed;
+//     tokens (BertWordPieceTokenizer already leaves out [PAD], [CLS] and
+//     [SEP], as the script does after tokenizing);
 //   - ROUGE-1/2/L: mean per-row F-measure of scorer.score(output, ground truth)
 //     on the raw strings.
 
