@@ -1,6 +1,5 @@
 #include "icma/eval/mol2cap.hpp"
 
-#include <algorithm>
 #include <string>
 #include <unordered_map>
 
