@@ -2,6 +2,10 @@
 // Helpers shared by the test binaries: where fixtures and the shared
 // reference data live, and JSON loading.
 
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -47,6 +51,25 @@ inline std::string temp_dir() {
 inline void write_text(const std::string& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary);
   out << content;
+}
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs one of the built commands (build/bin/NAME) with `arguments` (shell
+// syntax) and collects its exit code and output.
+inline CommandResult run_command(const std::string& name, const std::string& arguments) {
+  const std::string command = std::string(ICMA_BIN_DIR) + "/" + name + " " + arguments + " 2>&1";
+  CommandResult result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 4096> buffer;
+  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) result.output += buffer.data();
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
 }
 
 // Runs body(t) for t = 0 .. threads-1, each on its own thread, all at once,

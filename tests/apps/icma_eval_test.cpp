@@ -3,33 +3,15 @@
 
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-
-#include <array>
-#include <cstdio>
-
 #include "icma/core/atomic_file.hpp"
 #include "test_support.hpp"
 
 namespace icma {
 namespace {
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
+using testing::CommandResult;
 
-CommandResult run(const std::string& arguments) {
-  const std::string command = std::string(ICMA_BIN_DIR) + "/icma-eval " + arguments + " 2>&1";
-  CommandResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer;
-  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) result.output += buffer.data();
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+CommandResult run(const std::string& arguments) { return testing::run_command("icma-eval", arguments); }
 
 std::string write(const std::string& name, const std::string& content) {
   const std::string path = testing::temp_dir() + "/" + name;

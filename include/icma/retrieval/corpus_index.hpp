@@ -1,0 +1,68 @@
+#pragma once
+// An index directory over one corpus (a dataset TSV), as icma-index writes it:
+//
+//   DIR/manifest.json   what was indexed: corpus path, SHA-256 and row count,
+//                       parameters, unparsable SMILES, tool version
+//   DIR/ids.txt         the corpus ids (CID column), one per line, row order
+//   DIR/bm25/           the caption index (Lucene++ postings + exact lengths)
+//   DIR/<kind>.fp       fingerprints (morgan, rdk, maccs), bit-packed
+//
+// The directory is built in a staging folder and swapped into place, so a
+// crash mid-build leaves the previous index intact.
+
+#include <memory>
+#include <unordered_map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "icma/data/tsv.hpp"
+#include "icma/retrieval/bm25.hpp"
+#include "icma/retrieval/fingerprint_index.hpp"
+
+namespace icma::retrieval {
+
+struct IndexBuildOptions {
+  std::string corpus_path;
+  std::string out_dir;
+  Bm25Analyzer analyzer = Bm25Analyzer::icma;
+  std::vector<FingerprintKind> fingerprints = {FingerprintKind::morgan, FingerprintKind::rdk, FingerprintKind::maccs};
+  data::BadRowPolicy bad_rows = data::BadRowPolicy::fail;
+  unsigned threads = 1;
+};
+
+// Builds the index directory; returns its manifest.
+nlohmann::json build_corpus_index(const IndexBuildOptions& options);
+
+class CorpusIndex {
+ public:
+  // Opens DIR. The corpus must still exist and hash as when it was indexed,
+  // unless allow_stale (then a warning is logged). Problems throw InputError.
+  static CorpusIndex open(const std::string& dir, bool allow_stale = false);
+
+  const std::string& dir() const { return dir_; }
+  const nlohmann::json& manifest() const { return manifest_; }
+  const std::vector<std::string>& ids() const { return ids_; }
+  std::size_t size() const { return ids_.size(); }
+  // Row of the corpus record with this id, if any.
+  std::optional<std::uint32_t> row_of(const std::string& id) const;
+
+  // Throw InputError naming the missing part when it was not built.
+  const Bm25Index& bm25() const;
+  const FingerprintIndex& fingerprints(FingerprintKind kind) const;
+
+  // Reads manifest.json of DIR (for `icma-index info`).
+  static nlohmann::json read_manifest(const std::string& dir);
+
+ private:
+  std::string dir_;
+  nlohmann::json manifest_;
+  std::vector<std::string> ids_;
+  std::unordered_map<std::string, std::uint32_t> rows_by_id_;
+  std::shared_ptr<const Bm25Index> bm25_;
+  std::vector<std::pair<FingerprintKind, std::shared_ptr<const FingerprintIndex>>> fingerprints_;
+};
+
+}  // namespace icma::retrieval

@@ -1,0 +1,203 @@
+#include "icma/retrieval/corpus_index.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+
+#include <spdlog/spdlog.h>
+
+#include "icma/core/atomic_directory.hpp"
+#include "icma/core/atomic_file.hpp"
+#include "icma/core/parallel.hpp"
+#include "icma/core/progress.hpp"
+#include "icma/core/error.hpp"
+#include "icma/core/sha256.hpp"
+#include "icma/core/version.hpp"
+#include "icma/chem/molecule.hpp"
+#include "icma/data/dataset.hpp"
+
+namespace icma::retrieval {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kFormatVersion = 1;
+
+std::string utc_now() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return text;
+}
+
+std::string fingerprint_file(FingerprintKind kind) { return std::string(fingerprint_kind_name(kind)) + ".fp"; }
+
+}  // namespace
+
+nlohmann::json build_corpus_index(const IndexBuildOptions& options) {
+  const std::string corpus_hash = sha256_file_hex(options.corpus_path);
+  const data::Dataset corpus = data::read_dataset(options.corpus_path, options.bad_rows);
+  if (corpus.records.empty()) throw InputError(options.corpus_path, 0, "no records to index");
+  spdlog::info("{}: {} records", options.corpus_path, corpus.records.size());
+
+  AtomicDirectory out(options.out_dir);
+  const std::string& staging = out.staging_path();
+
+  std::vector<std::string> captions, smiles;
+  captions.reserve(corpus.records.size());
+  smiles.reserve(corpus.records.size());
+  {
+    AtomicFile ids(staging + "/ids.txt");
+    for (const data::MoleculeRecord& record : corpus.records) {
+      ids.stream() << record.cid << '\n';
+      captions.push_back(record.description);
+      smiles.push_back(record.smiles);
+    }
+    ids.commit();
+  }
+
+  const auto bm25_start = std::chrono::steady_clock::now();
+  Bm25Params bm25_params;
+  Bm25Index::build(staging + "/bm25", captions, options.analyzer, bm25_params);
+  spdlog::info("BM25 index built in {:.2f} s",
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - bm25_start).count());
+
+  // Each molecule is parsed once and fingerprinted for every kind, so that
+  // no more than one molecule per thread is alive at a time.
+  const auto fingerprint_start = std::chrono::steady_clock::now();
+  const std::size_t kinds = options.fingerprints.size();
+  std::vector<std::vector<std::optional<chem::BitFingerprint>>> per_kind(
+      kinds, std::vector<std::optional<chem::BitFingerprint>>(smiles.size()));
+  std::vector<char> parses(smiles.size(), 0);
+  {
+    Progress progress("fingerprints", smiles.size());
+    parallel_for(smiles.size(), options.threads, 64, [&](std::size_t begin, std::size_t end) {
+      for (std::size_t row = begin; row < end; ++row) {
+        const std::optional<chem::Molecule> molecule = chem::Molecule::from_smiles(smiles[row]);
+        if (!molecule) continue;
+        parses[row] = 1;
+        for (std::size_t k = 0; k < kinds; ++k) per_kind[k][row] = compute_fingerprint(options.fingerprints[k], *molecule);
+      }
+      progress.advance(end - begin);
+    });
+  }
+  nlohmann::json fingerprints = nlohmann::json::object();
+  for (std::size_t k = 0; k < kinds; ++k) {
+    const FingerprintKind kind = options.fingerprints[k];
+    FingerprintIndex::from_fingerprints(kind, per_kind[k]).save(staging + "/" + fingerprint_file(kind));
+    fingerprints[fingerprint_kind_name(kind)] = fingerprint_file(kind);
+    per_kind[k] = {};  // free as we go
+  }
+  spdlog::info("fingerprints ({}) built in {:.2f} s", kinds,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - fingerprint_start).count());
+
+  nlohmann::json unparsable = nlohmann::json::array();
+  for (std::size_t row = 0; row < smiles.size(); ++row) {
+    if (parses[row]) continue;
+    const data::MoleculeRecord& record = corpus.records[row];
+    spdlog::warn("{}:{}: SMILES does not parse; row kept for caption search only", options.corpus_path, record.line);
+    unparsable.push_back({{"row", row}, {"line", record.line}, {"cid", record.cid}});
+  }
+
+  nlohmann::json manifest = {
+      {"format_version", kFormatVersion},
+      {"tool", std::string("icma ") + kVersion},
+      {"created", utc_now()},
+      {"corpus",
+       {{"path", fs::absolute(options.corpus_path).lexically_normal().string()},
+        {"sha256", corpus_hash},
+        {"rows", corpus.records.size()},
+        {"skipped_bad_rows", corpus.skipped_rows}}},
+      {"bm25",
+       {{"dir", "bm25"},
+        {"analyzer", bm25_analyzer_name(options.analyzer)},
+        {"k1", bm25_params.k1},
+        {"b", bm25_params.b},
+        {"epsilon", bm25_params.epsilon}}},
+      {"fingerprints", fingerprints},
+      {"unparsable_smiles", {{"count", unparsable.size()}, {"rows", unparsable}}}};
+  write_file_atomically(staging + "/manifest.json", manifest.dump(2) + "\n");
+  out.commit();
+  return manifest;
+}
+
+nlohmann::json CorpusIndex::read_manifest(const std::string& dir) {
+  const std::string path = dir + "/manifest.json";
+  if (!fs::is_directory(dir)) throw InputError(dir, 0, "no index here (run icma-index build first)");
+  if (!fs::exists(path)) throw InputError(dir, 0, "not an icma index: manifest.json is missing");
+  nlohmann::json manifest;
+  try {
+    manifest = nlohmann::json::parse(read_file(path));
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(path, 0, std::string("unreadable manifest: ") + e.what());
+  }
+  if (manifest.value("format_version", 0) != kFormatVersion) {
+    throw InputError(path, 0, "index format " + std::to_string(manifest.value("format_version", 0)) +
+                                  " is not the one this build reads (" + std::to_string(kFormatVersion) +
+                                  "); rebuild the index");
+  }
+  return manifest;
+}
+
+CorpusIndex CorpusIndex::open(const std::string& dir, bool allow_stale) {
+  CorpusIndex index;
+  index.dir_ = dir;
+  index.manifest_ = read_manifest(dir);
+  try {
+    const std::string corpus_path = index.manifest_.at("corpus").at("path");
+    const std::string expected = index.manifest_.at("corpus").at("sha256");
+    std::string problem;
+    if (!fs::exists(corpus_path)) {
+      problem = "the indexed corpus " + corpus_path + " no longer exists";
+    } else if (sha256_file_hex(corpus_path) != expected) {
+      problem = "the corpus " + corpus_path + " changed since it was indexed (SHA-256 differs)";
+    }
+    if (!problem.empty()) {
+      if (!allow_stale) throw InputError(dir, 0, problem + "; rebuild the index, or pass --allow-stale");
+      spdlog::warn("{}: {}; using the index anyway (--allow-stale)", dir, problem);
+    }
+
+    std::ifstream ids(dir + "/ids.txt");
+    if (!ids) throw InputError(dir, 0, "ids.txt is missing; rebuild the index");
+    for (std::string id; std::getline(ids, id);) {
+      index.rows_by_id_.emplace(id, static_cast<std::uint32_t>(index.ids_.size()));
+      index.ids_.push_back(std::move(id));
+    }
+    if (index.ids_.size() != index.manifest_.at("corpus").at("rows").get<std::size_t>()) {
+      throw InputError(dir, 0, "ids.txt does not have the manifest's row count; rebuild the index");
+    }
+
+    index.bm25_ = std::make_shared<const Bm25Index>(Bm25Index::open(dir + "/" + index.manifest_.at("bm25").at("dir").get<std::string>()));
+    for (const auto& [name, file] : index.manifest_.at("fingerprints").items()) {
+      const FingerprintKind kind = parse_fingerprint_kind(name);
+      index.fingerprints_.emplace_back(
+          kind, std::make_shared<const FingerprintIndex>(FingerprintIndex::load(dir + "/" + file.get<std::string>())));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(dir + "/manifest.json", 0, std::string("incomplete manifest: ") + e.what());
+  }
+  return index;
+}
+
+std::optional<std::uint32_t> CorpusIndex::row_of(const std::string& id) const {
+  const auto it = rows_by_id_.find(id);
+  if (it == rows_by_id_.end()) return std::nullopt;
+  return it->second;
+}
+
+const Bm25Index& CorpusIndex::bm25() const {
+  if (!bm25_) throw InputError(dir_, 0, "this index has no BM25 caption index");
+  return *bm25_;
+}
+
+const FingerprintIndex& CorpusIndex::fingerprints(FingerprintKind kind) const {
+  for (const auto& [k, index] : fingerprints_) {
+    if (k == kind) return *index;
+  }
+  throw InputError(dir_, 0,
+                   std::string("this index has no ") + fingerprint_kind_name(kind) +
+                       " fingerprints; rebuild it with --fingerprints including " + fingerprint_kind_name(kind));
+}
+
+}  // namespace icma::retrieval

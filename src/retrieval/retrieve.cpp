@@ -1,0 +1,137 @@
+#include "icma/retrieval/retrieve.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include <spdlog/spdlog.h>
+
+#include "icma/chem/molecule.hpp"
+#include "icma/core/error.hpp"
+#include "icma/core/parallel.hpp"
+#include "icma/core/progress.hpp"
+#include "icma/core/random.hpp"
+#include "icma/retrieval/rerank.hpp"
+
+namespace icma::retrieval {
+namespace {
+
+std::optional<FingerprintKind> fingerprint_kind_of(RetrievalMethod method) {
+  switch (method) {
+    case RetrievalMethod::morgan: return FingerprintKind::morgan;
+    case RetrievalMethod::rdk: return FingerprintKind::rdk;
+    case RetrievalMethod::maccs: return FingerprintKind::maccs;
+    default: return std::nullopt;
+  }
+}
+
+// k distinct corpus rows drawn uniformly (a partial Fisher-Yates shuffle),
+// without `excluded`; score 0.
+std::vector<Neighbour> random_neighbours(std::size_t corpus_size, std::size_t k, std::optional<std::uint32_t> excluded,
+                                         Rng& rng) {
+  std::vector<std::uint32_t> rows(corpus_size);
+  std::iota(rows.begin(), rows.end(), 0u);
+  if (excluded) rows.erase(rows.begin() + *excluded);
+  k = std::min(k, rows.size());
+  std::vector<Neighbour> out;
+  for (std::size_t i = 0; i < k; ++i) {
+    const std::size_t j = i + static_cast<std::size_t>(rng.below(rows.size() - i));
+    std::swap(rows[i], rows[j]);
+    out.push_back(Neighbour{rows[i], 0.0});
+  }
+  return out;
+}
+
+std::vector<Neighbour> rerank(const std::vector<Neighbour>& ranked, const RetrieveOptions& options, Rng& rng) {
+  std::vector<Neighbour> chosen;
+  if (!options.select) {
+    chosen = ranked;
+  } else if (options.bucket_start) {
+    chosen = select_buckets(ranked, *options.select, *options.bucket_start);
+  } else if (options.walk_skip_probability > 0.0) {
+    chosen = select_random_walk(ranked, *options.select, options.walk_skip_probability, rng);
+  } else {
+    chosen = select_top(ranked, *options.select);
+  }
+  return options.reverse ? reverse_for_prompt(std::move(chosen)) : chosen;
+}
+
+}  // namespace
+
+RetrievalMethod parse_retrieval_method(const std::string& name) {
+  for (RetrievalMethod method : {RetrievalMethod::bm25, RetrievalMethod::morgan, RetrievalMethod::rdk,
+                                 RetrievalMethod::maccs, RetrievalMethod::random}) {
+    if (name == retrieval_method_name(method)) return method;
+  }
+  throw InputError("unknown retrieval method '" + name + "' (use bm25, morgan, rdk, maccs or random)");
+}
+
+const char* retrieval_method_name(RetrievalMethod method) {
+  switch (method) {
+    case RetrievalMethod::bm25: return "bm25";
+    case RetrievalMethod::morgan: return "morgan";
+    case RetrievalMethod::rdk: return "rdk";
+    case RetrievalMethod::maccs: return "maccs";
+    case RetrievalMethod::random: return "random";
+  }
+  return "?";
+}
+
+void check_method_fits_task(RetrievalMethod method, data::Task task) {
+  if (method == RetrievalMethod::bm25 && task == data::Task::mol2cap) {
+    throw InputError("--method bm25 searches captions, but mol2cap queries are molecules (use morgan, rdk, maccs or random)");
+  }
+  if (fingerprint_kind_of(method) && task == data::Task::cap2mol) {
+    throw InputError(std::string("--method ") + retrieval_method_name(method) +
+                     " searches molecules, but cap2mol queries are captions (use bm25 or random)");
+  }
+}
+
+RetrievalResult retrieve(const CorpusIndex& index, const data::Dataset& queries, const RetrieveOptions& options) {
+  check_method_fits_task(options.method, options.task);
+  const std::optional<FingerprintKind> kind = fingerprint_kind_of(options.method);
+  const FingerprintIndex* fingerprints = kind ? &index.fingerprints(*kind) : nullptr;
+  const Bm25Index* bm25 = options.method == RetrievalMethod::bm25 ? &index.bm25() : nullptr;
+
+  RetrievalResult result;
+  result.queries.resize(queries.records.size());
+  std::vector<char> unparsable(queries.records.size(), 0);
+  Progress progress("retrieve", queries.records.size());
+  parallel_for(queries.records.size(), options.threads, 32, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t q = begin; q < end; ++q) {
+      const data::MoleculeRecord& query = queries.records[q];
+      const std::optional<std::uint32_t> excluded =
+          options.exclude_self ? index.row_of(query.cid) : std::optional<std::uint32_t>{};
+      // One random stream per query: the same choices whatever the threads do.
+      Rng rng = Rng::for_stream(options.seed, q);
+      std::vector<Neighbour> ranked;
+      if (bm25 != nullptr) {
+        ranked = bm25->top_k(query.description, options.k, excluded);
+      } else if (fingerprints != nullptr) {
+        const std::optional<chem::Molecule> molecule = chem::Molecule::from_smiles(query.smiles);
+        if (molecule) {
+          ranked = fingerprints->top_k(compute_fingerprint(*kind, *molecule), options.k, excluded);
+        } else {
+          unparsable[q] = 1;
+        }
+      } else {
+        ranked = random_neighbours(index.size(), options.k, excluded, rng);
+      }
+      QueryNeighbours& out = result.queries[q];
+      out.query_id = query.cid;
+      for (const Neighbour& neighbour : rerank(ranked, options, rng)) {
+        out.neighbours.push_back(NeighbourEntry{index.ids()[neighbour.row], neighbour.score});
+      }
+    }
+    progress.advance(end - begin);
+  });
+  progress.finish();
+  for (std::size_t q = 0; q < unparsable.size(); ++q) {
+    if (unparsable[q] == 0) continue;
+    ++result.unparsable_queries;
+    spdlog::warn("{}:{}: query SMILES does not parse; no neighbours written for {}", queries.path,
+                 queries.records[q].line, queries.records[q].cid);
+  }
+  return result;
+}
+
+}  // namespace icma::retrieval
