@@ -17,9 +17,8 @@
 #include "rdkit_molecule.hpp"
 
 namespace icma::chem {
-namespace {
 
-constexpr std::size_t kWordBits = 64;
+namespace detail {
 
 BitFingerprint from_rdkit(const ExplicitBitVect& bits) {
   BitFingerprint fingerprint(bits.getNumBits());
@@ -28,6 +27,12 @@ BitFingerprint from_rdkit(const ExplicitBitVect& bits) {
   for (int bit : on) fingerprint.set(static_cast<std::size_t>(bit));
   return fingerprint;
 }
+
+}  // namespace detail
+
+namespace {
+
+constexpr std::size_t kWordBits = 64;
 
 void check_bit(std::size_t bit, std::size_t num_bits) {
   if (bit >= num_bits) {
@@ -83,14 +88,14 @@ BitFingerprint maccs_fingerprint(const Molecule& molecule) {
   });
   const std::unique_ptr<ExplicitBitVect> bits(
       RDKit::MACCSFingerprints::getFingerprintAsBitVect(detail::rdkit_mol(molecule)));
-  return from_rdkit(*bits);
+  return detail::from_rdkit(*bits);
 }
 
 BitFingerprint rdk_fingerprint(const Molecule& molecule) {
   // Defaults as in python's Chem.RDKFingerprint: paths of 1-7 bonds, 2048
   // bits, 2 bits per hash, hydrogens and branched paths included.
   const std::unique_ptr<ExplicitBitVect> bits(RDKit::RDKFingerprintMol(detail::rdkit_mol(molecule)));
-  return from_rdkit(*bits);
+  return detail::from_rdkit(*bits);
 }
 
 CountFingerprint morgan_count_fingerprint(const Molecule& molecule, unsigned radius) {

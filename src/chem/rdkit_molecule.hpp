@@ -2,11 +2,13 @@
 // Private to the chem module: what a Molecule holds. Only src/chem/*.cpp
 // include this, so RDKit headers never reach users of include/icma/chem.
 
+#include <DataStructs/ExplicitBitVect.h>
 #include <GraphMol/ROMol.h>
 
 #include <memory>
 #include <utility>
 
+#include "icma/chem/fingerprints.hpp"
 #include "icma/chem/molecule.hpp"
 
 namespace icma::chem {
@@ -18,6 +20,9 @@ struct Molecule::Impl {
 
 namespace detail {
 inline const RDKit::ROMol& rdkit_mol(const Molecule& molecule) { return *molecule.impl().mol; }
+
+// An RDKit bit vector as our BitFingerprint (defined in fingerprints.cpp).
+BitFingerprint from_rdkit(const ExplicitBitVect& bits);
 }  // namespace detail
 
 }  // namespace icma::chem

@@ -12,18 +12,6 @@
 #include "rdkit_molecule.hpp"
 
 namespace icma::chem {
-namespace {
-
-BitFingerprint from_rdkit(const ExplicitBitVect& bits) {
-  BitFingerprint fingerprint(bits.getNumBits());
-  std::vector<int> on;
-  bits.getOnBits(on);
-  for (int bit : on) fingerprint.set(static_cast<std::size_t>(bit));
-  return fingerprint;
-}
-
-}  // namespace
-
 BitFingerprint morgan_bit_fingerprint(const Molecule& molecule) {
   // Python's GetMorganFingerprintAsBitVect(m, 2, nBits=2048) passes no
   // invariants (so connectivity invariants), useChirality=False,
@@ -32,7 +20,7 @@ BitFingerprint morgan_bit_fingerprint(const Molecule& molecule) {
   constexpr unsigned kBits = 2048;
   const std::unique_ptr<ExplicitBitVect> bits(
       RDKit::MorganFingerprints::getFingerprintAsBitVect(detail::rdkit_mol(molecule), kRadius, kBits));
-  return from_rdkit(*bits);
+  return detail::from_rdkit(*bits);
 }
 
 BitFingerprint fingerprintmols_fingerprint(const Molecule& molecule) {
@@ -49,7 +37,7 @@ BitFingerprint fingerprintmols_fingerprint(const Molecule& molecule) {
                                                                        /*useHs=*/false,
                                                                        /*tgtDensity=*/0.3,
                                                                        /*minSize=*/64));
-  return from_rdkit(*bits);
+  return detail::from_rdkit(*bits);
 }
 
 BitFingerprint fold_fingerprint(const BitFingerprint& bits, std::size_t factor) {
