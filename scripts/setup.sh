@@ -13,7 +13,7 @@ build_dir="${BUILD_DIR:-$root/build}"
 # What each package is for: see third_party/README.md.
 packages=(
   build-essential cmake ninja-build pkg-config git
-  librdkit-dev libboost-dev libopenbabel-dev libicu-dev libsentencepiece-dev liblucene++-dev libssl-dev
+  librdkit-dev libboost-dev libopenbabel-dev libicu-dev libsentencepiece-dev liblucene++-dev libssl-dev libonig-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libgtest-dev
   libopenblas0-openmp wordnet-base
 )
