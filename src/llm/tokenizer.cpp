@@ -12,6 +12,7 @@
 #include "icma/core/atomic_file.hpp"
 #include "icma/core/error.hpp"
 #include "icma/core/parallel.hpp"
+#include "icma/core/utf8.hpp"
 #include "pipeline.hpp"
 
 namespace icma::llm {
@@ -199,6 +200,13 @@ std::vector<std::uint32_t> Tokenizer::encode(std::string_view text, bool add_spe
     for (int id : pieces) ids.push_back(static_cast<std::uint32_t>(id));
     if (add_special_tokens && impl.add_eos && impl.special.eos) ids.push_back(*impl.special.eos);
     return ids;
+  }
+  // The pipeline (Oniguruma included) assumes valid UTF-8, as Rust strings
+  // are; repair anything else to U+FFFD first.
+  std::string repaired;
+  if (!utf8::is_valid(text)) {
+    repaired = utf8::encode(utf8::decode(text));
+    text = repaired;
   }
   std::vector<detail::Split> splits = impl.added->split(text, impl.normalizer.get());
   if (impl.pre_tokenizer) impl.pre_tokenizer->pre_tokenize(splits);
