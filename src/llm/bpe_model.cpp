@@ -31,16 +31,13 @@
 #include <vector>
 
 #include "icma/core/error.hpp"
+#include "json_fields.hpp"
 #include "pipeline.hpp"
 
 namespace icma::llm::detail {
 namespace {
 
 using nlohmann::json;
-
-[[noreturn]] void fail(const std::string& where, const std::string& what) {
-  throw InputError("tokenizer.json: " + where + ": " + what);
-}
 
 // Length of the UTF-8 sequence that starts at text[i] (1 for a stray byte),
 // never past the end.

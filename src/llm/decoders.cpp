@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "icma/core/error.hpp"
+#include "json_fields.hpp"
 #include "pipeline.hpp"
 #include "regex.hpp"
 
@@ -20,10 +21,6 @@ namespace icma::llm::detail {
 namespace {
 
 using nlohmann::json;
-
-[[noreturn]] void fail(const std::string& where, const std::string& what) {
-  throw InputError("tokenizer.json: " + where + ": " + what);
-}
 
 const json* field(const json& object, const char* key) {
   const auto it = object.find(key);
@@ -39,13 +36,6 @@ std::string string_field(const json& object, const char* key, const std::string&
   }
   if (!value->is_string()) fail(where + "." + key, "must be a string");
   return value->get<std::string>();
-}
-
-bool bool_field(const json& object, const char* key, const std::string& where, bool fallback) {
-  const json* value = field(object, key);
-  if (value == nullptr) return fallback;
-  if (!value->is_boolean()) fail(where + "." + key, "must be true or false");
-  return value->get<bool>();
 }
 
 std::size_t size_field(const json& object, const char* key, const std::string& where, std::size_t fallback) {

@@ -24,6 +24,7 @@
 
 #include "icma/core/error.hpp"
 #include "icma/text/wordpiece.hpp"
+#include "json_fields.hpp"
 #include "pipeline.hpp"
 #include "regex.hpp"
 
@@ -31,29 +32,6 @@ namespace icma::llm::detail {
 namespace {
 
 using nlohmann::json;
-
-[[noreturn]] void fail(const std::string& where, const std::string& what) {
-  throw InputError("tokenizer.json: " + where + ": " + what);
-}
-
-const json& field(const json& object, const char* name, const std::string& where) {
-  const auto it = object.find(name);
-  if (it == object.end()) fail(where, std::string("missing field \"") + name + "\"");
-  return *it;
-}
-
-std::string string_field(const json& object, const char* name, const std::string& where) {
-  const json& value = field(object, name, where);
-  if (!value.is_string()) fail(where + "." + name, "expected a string");
-  return value.get<std::string>();
-}
-
-bool bool_field(const json& object, const char* name, const std::string& where, bool fallback) {
-  const auto it = object.find(name);
-  if (it == object.end() || it->is_null()) return fallback;
-  if (!it->is_boolean()) fail(where + "." + name, "expected true or false");
-  return it->get<bool>();
-}
 
 bool assigned_by(UChar32 c, int major, int minor) {
   UVersionInfo age;

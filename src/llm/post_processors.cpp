@@ -11,16 +11,13 @@
 #include <vector>
 
 #include "icma/core/error.hpp"
+#include "json_fields.hpp"
 #include "pipeline.hpp"
 
 namespace icma::llm::detail {
 namespace {
 
 using nlohmann::json;
-
-[[noreturn]] void fail(const std::string& where, const std::string& what) {
-  throw InputError("tokenizer.json: " + where + ": " + what);
-}
 
 std::uint32_t id_value(const json& value, const std::string& where) {
   if (!value.is_number_integer() || value.get<std::int64_t>() < 0 || value.get<std::uint64_t>() > UINT32_MAX) {

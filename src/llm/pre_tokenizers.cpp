@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "icma/core/error.hpp"
+#include "json_fields.hpp"
 #include "pipeline.hpp"
 #include "regex.hpp"
 
@@ -21,29 +22,6 @@ namespace {
 
 using nlohmann::json;
 using Pieces = std::vector<std::pair<ByteRange, bool>>;
-
-[[noreturn]] void fail(const std::string& where, const std::string& what) {
-  throw InputError("tokenizer.json: " + where + ": " + what);
-}
-
-const json& field(const json& object, const char* name, const std::string& where) {
-  const auto it = object.find(name);
-  if (it == object.end()) fail(where, std::string("missing field \"") + name + "\"");
-  return *it;
-}
-
-std::string string_field(const json& object, const char* name, const std::string& where) {
-  const json& value = field(object, name, where);
-  if (!value.is_string()) fail(where + "." + name, "expected a string");
-  return value.get<std::string>();
-}
-
-bool bool_field(const json& object, const char* name, const std::string& where, bool fallback) {
-  const auto it = object.find(name);
-  if (it == object.end() || it->is_null()) return fallback;
-  if (!it->is_boolean()) fail(where + "." + name, "expected true or false");
-  return it->get<bool>();
-}
 
 // ---- character facts ------------------------------------------------------------
 
