@@ -68,7 +68,12 @@ std::string scratch_file() {
   std::abort();
 }
 
-void exercise(const Tokenizer& tokenizer, const std::string& text, const std::uint8_t* bytes, std::size_t size) {
+// `generated_file`: the tokenizer came from fuzzed JSON. Like HF, some
+// configuration errors (an unk_token missing from the vocabulary) surface only
+// when a text needs them, as icma::Error naming the field: expected there,
+// a finding for the real tokenizers.
+void exercise(const Tokenizer& tokenizer, const std::string& text, const std::uint8_t* bytes, std::size_t size,
+              bool generated_file) {
   try {
     for (bool special : {false, true}) {
       const std::vector<std::uint32_t> ids = tokenizer.encode(text, special);
@@ -92,6 +97,8 @@ void exercise(const Tokenizer& tokenizer, const std::string& text, const std::ui
         if (const auto token = tokenizer.id_to_token(id)) (void)tokenizer.token_to_id(*token);
       }
     }
+  } catch (const icma::Error& e) {
+    if (!generated_file || std::string(e.what()).rfind("tokenizer.json: ", 0) != 0) finding("encode/decode threw", e.what());
   } catch (const std::exception& e) {
     finding("encode/decode threw", e.what());
   }
@@ -104,7 +111,7 @@ void load_bytes(const std::string& content, const std::string& text) {
   }
   try {
     const Tokenizer tokenizer = Tokenizer::load(scratch_file());
-    exercise(tokenizer, text, reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+    exercise(tokenizer, text, reinterpret_cast<const std::uint8_t*>(text.data()), text.size(), true);
   } catch (const icma::InputError&) {
     // expected for malformed files
   } catch (const std::exception& e) {
@@ -232,6 +239,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   const std::string text(reinterpret_cast<const char*>(data) + 1, size - 1);
-  for (const Tokenizer& tokenizer : real_tokenizers()) exercise(tokenizer, text, data + 1, size - 1);
+  for (const Tokenizer& tokenizer : real_tokenizers()) exercise(tokenizer, text, data + 1, size - 1, false);
   return 0;
 }
