@@ -9,13 +9,12 @@
 //  - Strip uses char::is_whitespace (White_Space);
 //  - StripAccents drops nonspacing marks (Mn) as `unicode_categories`
 //    (Unicode 8.0) has them.
+// The per-character facts (and Lowercase's mapping) are shared with the BERT
+// stages of the text module, in icma/text/hf_unicode.hpp.
 
 #include <unicode/normalizer2.h>
-#include <unicode/uchar.h>
 #include <unicode/unistr.h>
 #include <unicode/uniset.h>
-#include <unicode/ustring.h>
-#include <unicode/utf16.h>
 
 #include <array>
 #include <memory>
@@ -23,6 +22,7 @@
 #include <vector>
 
 #include "icma/core/error.hpp"
+#include "icma/text/hf_unicode.hpp"
 #include "icma/text/wordpiece.hpp"
 #include "json_fields.hpp"
 #include "pipeline.hpp"
@@ -32,13 +32,7 @@ namespace icma::llm::detail {
 namespace {
 
 using nlohmann::json;
-
-bool assigned_by(UChar32 c, int major, int minor) {
-  UVersionInfo age;
-  u_charAge(c, age);
-  if (age[0] == 0) return false;
-  return age[0] < major || (age[0] == major && age[1] <= minor);
-}
+namespace hf_unicode = icma::text::hf_unicode;  // character facts as tokenizers sees them
 
 // ---- Unicode normalization forms ----------------------------------------------
 
@@ -91,60 +85,15 @@ class UnicodeNormalizer : public Normalizer {
 
 // ---- Lowercase ----------------------------------------------------------------
 
-// Case pairs of Unicode 16 and 17, which Rust's std knows and ICU 72 not yet.
-struct LowercaseRange {
-  char32_t first, last;
-  std::int32_t delta;
-};
-constexpr std::array<LowercaseRange, 10> kNewerLowercase = {{
-    {0x1C89, 0x1C89, 1},
-    {0xA7CB, 0xA7CB, 0x0264 - 0xA7CB},
-    {0xA7CC, 0xA7CC, 1},
-    {0xA7CE, 0xA7CE, 1},
-    {0xA7D2, 0xA7D2, 1},
-    {0xA7D4, 0xA7D4, 1},
-    {0xA7DA, 0xA7DA, 1},
-    {0xA7DC, 0xA7DC, 0x019B - 0xA7DC},
-    {0x10D50, 0x10D65, 0x20},
-    {0x16EA0, 0x16EB8, 0x1B},
-}};
-
-// char::to_lowercase of one character, appended as UTF-8. ICU's u_strToLower
-// on the character alone in the root locale gives the same full mapping (its
-// one contextual rule, Final_Sigma, needs a preceding letter).
-void append_lowercase(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
-    return;
-  }
-  for (const LowercaseRange& range : kNewerLowercase) {
-    if (c >= range.first && c <= range.last) {
-      append_utf8(out, static_cast<char32_t>(static_cast<std::int32_t>(c) + range.delta));
-      return;
-    }
-  }
-  UChar source[2];
-  std::int32_t source_length = 0;
-  U16_APPEND_UNSAFE(source, source_length, static_cast<UChar32>(c));
-  UChar lowered[8];
-  UErrorCode status = U_ZERO_ERROR;
-  const std::int32_t length = u_strToLower(lowered, 8, source, source_length, "", &status);
-  if (U_FAILURE(status)) {
-    append_utf8(out, c);
-    return;
-  }
-  for (std::int32_t i = 0; i < length;) {
-    UChar32 lowered_c;
-    U16_NEXT(lowered, i, length, lowered_c);
-    append_utf8(out, static_cast<char32_t>(lowered_c));
-  }
-}
-
 std::string lowercase(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   std::size_t at = 0;
-  while (at < text.size()) append_lowercase(out, next_code_point(text, at));
+  char32_t lower[hf_unicode::kMaxLowercaseLength];
+  while (at < text.size()) {
+    const std::size_t count = hf_unicode::to_lowercase(next_code_point(text, at), lower);
+    for (std::size_t i = 0; i < count; ++i) append_utf8(out, lower[i]);
+  }
   return out;
 }
 
@@ -155,8 +104,6 @@ class LowercaseNormalizer : public Normalizer {
 
 // ---- Strip, StripAccents, Prepend, Replace, ByteLevel ---------------------------
 
-bool is_whitespace(char32_t c) { return u_hasBinaryProperty(static_cast<UChar32>(c), UCHAR_WHITE_SPACE); }
-
 class StripNormalizer : public Normalizer {
  public:
   StripNormalizer(bool left, bool right) : left_(left), right_(right) {}
@@ -166,7 +113,7 @@ class StripNormalizer : public Normalizer {
     if (left_) {
       while (begin < end) {
         std::size_t at = begin;
-        if (!is_whitespace(next_code_point(text, at))) break;
+        if (!hf_unicode::is_whitespace(next_code_point(text, at))) break;
         begin = at;
       }
     }
@@ -175,7 +122,7 @@ class StripNormalizer : public Normalizer {
         std::size_t start = end - 1;
         while (start > begin && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) --start;
         std::size_t at = start;
-        if (!is_whitespace(next_code_point(text, at))) break;
+        if (!hf_unicode::is_whitespace(next_code_point(text, at))) break;
         end = start;
       }
     }
@@ -186,16 +133,6 @@ class StripNormalizer : public Normalizer {
   bool left_, right_;
 };
 
-bool is_nonspacing_mark_unicode_8(char32_t c) {
-  const auto u = static_cast<UChar32>(c);
-  switch (c) {  // category changed since Unicode 8.0
-    case 0x1734: return true;
-    case 0x111C9: case 0x1885: case 0x1886: case 0xA9BD: return false;
-    default: break;
-  }
-  return assigned_by(u, 8, 0) && u_charType(u) == U_NON_SPACING_MARK;
-}
-
 std::string strip_accents(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -203,7 +140,7 @@ std::string strip_accents(std::string_view text) {
   while (at < text.size()) {
     const std::size_t begin = at;
     const char32_t c = next_code_point(text, at);
-    if (!is_nonspacing_mark_unicode_8(c)) out.append(text.substr(begin, at - begin));
+    if (!hf_unicode::is_nonspacing_mark(c)) out.append(text.substr(begin, at - begin));
   }
   return out;
 }
@@ -275,30 +212,6 @@ class ByteLevelNormalizer : public Normalizer {
 
 // ---- BertNormalizer -------------------------------------------------------------
 
-UCharCategory category_unicode_8(char32_t c) {
-  switch (c) {
-    case 0x166D: case 0x111C9: return U_OTHER_PUNCTUATION;
-    case 0x1734: return U_NON_SPACING_MARK;
-    case 0x1885: case 0x1886: return U_OTHER_LETTER;
-    case 0xA9BD: return U_COMBINING_SPACING_MARK;
-    default: break;
-  }
-  if (!assigned_by(static_cast<UChar32>(c), 8, 0)) return U_UNASSIGNED;
-  return static_cast<UCharCategory>(u_charType(static_cast<UChar32>(c)));
-}
-
-bool is_bert_control(char32_t c) {
-  if (c == '\t' || c == '\n' || c == '\r') return false;
-  const UCharCategory category = category_unicode_8(c);
-  return category == U_CONTROL_CHAR || category == U_FORMAT_CHAR || category == U_PRIVATE_USE_CHAR;
-}
-
-bool is_chinese_char(char32_t c) {
-  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF) ||
-         (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B920 && c <= 0x2CEAF) ||
-         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
-}
-
 class BertNormalizer : public Normalizer {
  public:
   BertNormalizer(bool clean_text, bool handle_chinese_chars, bool strip_accents, bool lowercase)
@@ -320,13 +233,13 @@ class BertNormalizer : public Normalizer {
       const std::size_t begin = at;
       const char32_t c = next_code_point(text, at);
       if (clean_text_) {
-        if (c == 0 || c == 0xFFFD || is_bert_control(c)) continue;
-        if (is_whitespace(c)) {
+        if (c == 0 || c == 0xFFFD || hf_unicode::is_control(c)) continue;
+        if (hf_unicode::is_whitespace(c)) {
           out += ' ';
           continue;
         }
       }
-      if (handle_chinese_chars_ && is_chinese_char(c)) {
+      if (handle_chinese_chars_ && hf_unicode::is_chinese_char(c)) {
         out += ' ';
         out.append(text, begin, at - begin);
         out += ' ';

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "icma/core/error.hpp"
+#include "icma/text/hf_unicode.hpp"
 #include "json_fields.hpp"
 #include "pipeline.hpp"
 #include "regex.hpp"
@@ -25,36 +26,9 @@ using Pieces = std::vector<std::pair<ByteRange, bool>>;
 
 // ---- character facts ------------------------------------------------------------
 
-bool is_whitespace(char32_t c) { return u_hasBinaryProperty(static_cast<UChar32>(c), UCHAR_WHITE_SPACE); }
-
-bool assigned_by(UChar32 c, int major, int minor) {
-  UVersionInfo age;
-  u_charAge(c, age);
-  if (age[0] == 0) return false;
-  return age[0] < major || (age[0] == major && age[1] <= minor);
-}
-
-// `unicode_categories` (Unicode 8.0 tables) is_punctuation, or ASCII punctuation.
-bool is_punctuation(char32_t c) {
-  if (c < 0x80) {
-    return (c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x40) || (c >= 0x5B && c <= 0x60) ||
-           (c >= 0x7B && c <= 0x7E);
-  }
-  if (c == 0x166D || c == 0x111C9) return true;  // P* in Unicode 8.0
-  if (!assigned_by(static_cast<UChar32>(c), 8, 0)) return false;
-  switch (u_charType(static_cast<UChar32>(c))) {
-    case U_CONNECTOR_PUNCTUATION:
-    case U_DASH_PUNCTUATION:
-    case U_START_PUNCTUATION:
-    case U_END_PUNCTUATION:
-    case U_INITIAL_PUNCTUATION:
-    case U_FINAL_PUNCTUATION:
-    case U_OTHER_PUNCTUATION:
-      return true;
-    default:
-      return false;
-  }
-}
+// Whitespace and punctuation as tokenizers has them (icma/text/hf_unicode.hpp).
+using icma::text::hf_unicode::is_punctuation;
+using icma::text::hf_unicode::is_whitespace;
 
 // Rust's char::is_numeric: general category Nd, Nl or No.
 bool is_numeric(char32_t c) {

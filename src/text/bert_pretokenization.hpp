@@ -10,12 +10,11 @@
 #include <string>
 #include <string_view>
 
+#include "icma/text/hf_unicode.hpp"
+
 namespace icma::text::detail {
 
-// ---- 1. character facts: the ones the pre-tokenizer needs ---------------------
-bool is_whitespace(char32_t c);   // Rust's char::is_whitespace
-bool is_punctuation(char32_t c);  // BertPreTokenizer's `is_bert_punc`
-
+// ---- 1. character facts (icma/text/hf_unicode.hpp) ------------------------------
 // ASCII facts looked up in one table; ascii_flags()[c] for c < 128.
 enum AsciiFlag : std::uint8_t { kDropped = 1, kSpace = 2, kPunctuation = 4 };
 const std::array<std::uint8_t, 128>& ascii_flags();
@@ -51,8 +50,8 @@ void for_each_word(std::string_view text, OnWord&& on_word) {
   for (std::size_t pos = 0; pos < text.size();) {
     const std::size_t char_begin = pos;
     const char32_t c = next_code_point(text, pos);
-    const bool space = c < 0x80 ? (flags[c] & kSpace) != 0 : is_whitespace(c);
-    const bool punctuation = !space && (c < 0x80 ? (flags[c] & kPunctuation) != 0 : is_punctuation(c));
+    const bool space = c < 0x80 ? (flags[c] & kSpace) != 0 : hf_unicode::is_whitespace(c);
+    const bool punctuation = !space && (c < 0x80 ? (flags[c] & kPunctuation) != 0 : hf_unicode::is_punctuation(c));
     if (space || punctuation) {
       end_word(char_begin);
       if (punctuation) on_word(text.substr(char_begin, pos - char_begin));
