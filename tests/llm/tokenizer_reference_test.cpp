@@ -416,6 +416,22 @@ TEST(LlmTokenizerReference, MistralSentencePiece) {
       check(tally, "captions[" + std::to_string(i) + "]", dataset()[i].caption, cases[i]);
     }
   }
+  // Every caption and every SMILES, as compact records (see the script).
+  for (const char* kind : {"caption", "smiles"}) {
+    const json& records = fixture.at(std::string(kind) + "_records");
+    ASSERT_EQ(records.size(), dataset().size()) << kind;
+    Tally tally("mistral tokenizer.model", std::string(kind) + " records");
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      const std::string& text = std::string(kind) == "caption" ? dataset()[i].caption : dataset()[i].smiles;
+      const Outcome ours = run(tokenizer, text);
+      if (record(text, ours) == records[i].get<std::string>()) {
+        tally.pass();
+      } else if (tally.fail()) {
+        ADD_FAILURE() << "tokenizer.model " << kind << "[" << i << "] " << quote(text) << ": ours " << show(ours.plain)
+                      << " (" << record(text, ours) << "), expected " << records[i].get<std::string>();
+      }
+    }
+  }
 }
 
 // The tokenizer.json of Mistral and its tokenizer.model agree on ordinary text.
