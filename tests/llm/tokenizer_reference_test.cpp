@@ -443,6 +443,23 @@ TEST(LlmTokenizerReference, MistralJsonAndModelAgree) {
   for (std::size_t i = 0; i < 100 && i < dataset().size(); ++i) {
     EXPECT_EQ(hf.encode(dataset()[i].caption), sp.encode(dataset()[i].caption)) << "caption " << i;
   }
+  // The ICMA prompts too (multi-line, with SMILES): the tokenizer.json side
+  // is checked against HF above, so this extends that check to the
+  // tokenizer.model. The templates' literal "</s>" is taken out: the
+  // tokenizer.json splits it off as a special token, while SentencePiece (and
+  // so our tokenizer.model path, for now) reads it as plain text.
+  const json& specs = hf_fixture().at("prompts");
+  const json& templates = hf_fixture().at("templates");
+  int differing = 0;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    std::string text = build_prompt(templates, specs[i], dataset());
+    for (std::size_t at = text.find("</s>"); at != std::string::npos; at = text.find("</s>")) text.erase(at, 4);
+    if (hf.encode(text, false) != sp.encode(text, false) && ++differing <= 3) {
+      ADD_FAILURE() << "prompt " << i << " " << quote(text) << "\n  json  " << show(hf.encode(text, false))
+                    << "\n  model " << show(sp.encode(text, false));
+    }
+  }
+  EXPECT_EQ(differing, 0);
 }
 
 // --- bad files ----------------------------------------------------------------------------------
