@@ -168,6 +168,9 @@ CorpusIndex CorpusIndex::open(const std::string& dir, bool allow_stale) {
       throw InputError(dir, 0, "ids.txt does not have the manifest's row count; rebuild the index");
     }
 
+    for (const auto& entry : index.manifest_.at("unparsable_smiles").at("rows")) {
+      index.unparsable_rows_.push_back(entry.at("row").get<std::uint32_t>());
+    }
     index.bm25_ = std::make_shared<const Bm25Index>(Bm25Index::open(dir + "/" + index.manifest_.at("bm25").at("dir").get<std::string>()));
     for (const auto& [name, file] : index.manifest_.at("fingerprints").items()) {
       const FingerprintKind kind = parse_fingerprint_kind(name);

@@ -24,13 +24,11 @@ std::optional<FingerprintKind> fingerprint_kind_of(RetrievalMethod method) {
   }
 }
 
-// k distinct corpus rows drawn uniformly (a partial Fisher-Yates shuffle),
-// without `excluded`; score 0.
-std::vector<Neighbour> random_neighbours(std::size_t corpus_size, std::size_t k, std::optional<std::uint32_t> excluded,
-                                         Rng& rng) {
-  std::vector<std::uint32_t> rows(corpus_size);
-  std::iota(rows.begin(), rows.end(), 0u);
-  if (excluded) rows.erase(rows.begin() + *excluded);
+// k distinct rows of `candidates` drawn uniformly (a partial Fisher-Yates
+// shuffle), without `excluded`; score 0.
+std::vector<Neighbour> random_neighbours(std::vector<std::uint32_t> rows, std::size_t k,
+                                         std::optional<std::uint32_t> excluded, Rng& rng) {
+  if (excluded) rows.erase(std::remove(rows.begin(), rows.end(), *excluded), rows.end());
   k = std::min(k, rows.size());
   std::vector<Neighbour> out;
   for (std::size_t i = 0; i < k; ++i) {
@@ -92,6 +90,18 @@ RetrievalResult retrieve(const CorpusIndex& index, const data::Dataset& queries,
   const FingerprintIndex* fingerprints = kind ? &index.fingerprints(*kind) : nullptr;
   const Bm25Index* bm25 = options.method == RetrievalMethod::bm25 ? &index.bm25() : nullptr;
 
+  // Random examples for molecule queries are molecules that parse, as for
+  // every other molecule search.
+  std::vector<std::uint32_t> random_candidates;
+  if (options.method == RetrievalMethod::random) {
+    const std::vector<std::uint32_t>& unparsable = index.unparsable_rows();
+    for (std::uint32_t row = 0; row < index.size(); ++row) {
+      if (options.task == data::Task::cap2mol || !std::binary_search(unparsable.begin(), unparsable.end(), row)) {
+        random_candidates.push_back(row);
+      }
+    }
+  }
+
   RetrievalResult result;
   result.queries.resize(queries.records.size());
   std::vector<char> unparsable(queries.records.size(), 0);
@@ -114,7 +124,7 @@ RetrievalResult retrieve(const CorpusIndex& index, const data::Dataset& queries,
           unparsable[q] = 1;
         }
       } else {
-        ranked = random_neighbours(index.size(), options.k, excluded, rng);
+        ranked = random_neighbours(random_candidates, options.k, excluded, rng);
       }
       QueryNeighbours& out = result.queries[q];
       out.query_id = query.cid;

@@ -95,6 +95,24 @@ TEST_F(Retrieval, MoleculeQueriesNeverReturnUnparsableRows) {
   }
 }
 
+TEST_F(Retrieval, RandomMoleculeExamplesAreMoleculesThatParse) {
+  const std::string out = dir_ + "/random.tsv";
+  const CommandResult result =
+      retrieve("--queries " + corpus_ + " --task mol2cap --method random --k 10 --out " + out);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  for (const auto& [query, ids] : neighbours(out)) {
+    // Six rows, less the broken one, less the query itself (the broken
+    // query's own row is already out).
+    EXPECT_EQ(ids.size(), query == "4" ? 5u : 4u) << query;
+    EXPECT_EQ(std::count(ids.begin(), ids.end(), "4"), 0) << query;
+    EXPECT_EQ(std::count(ids.begin(), ids.end(), query), 0) << query;
+  }
+  // Caption queries may get any row, the broken molecule's included.
+  const std::string captions = dir_ + "/random-captions.tsv";
+  ASSERT_EQ(retrieve("--queries " + corpus_ + " --task cap2mol --method random --k 10 --out " + captions).exit_code, 0);
+  EXPECT_EQ(neighbours(captions).at("1").size(), 5u);
+}
+
 TEST_F(Retrieval, RandomWalkIsReproducibleFromTheSeed) {
   const auto run_walk = [&](const std::string& seed, const std::string& name) {
     const std::string out = dir_ + "/" + name;

@@ -48,6 +48,8 @@ class CorpusIndex {
   std::size_t size() const { return ids_.size(); }
   // Row of the corpus record with this id, if any.
   std::optional<std::uint32_t> row_of(const std::string& id) const;
+  // Rows whose SMILES does not parse (ascending): caption search only.
+  const std::vector<std::uint32_t>& unparsable_rows() const { return unparsable_rows_; }
 
   // Throw InputError naming the missing part when it was not built.
   const Bm25Index& bm25() const;
@@ -61,6 +63,7 @@ class CorpusIndex {
   nlohmann::json manifest_;
   std::vector<std::string> ids_;
   std::unordered_map<std::string, std::uint32_t> rows_by_id_;
+  std::vector<std::uint32_t> unparsable_rows_;
   std::shared_ptr<const Bm25Index> bm25_;
   std::vector<std::pair<FingerprintKind, std::shared_ptr<const FingerprintIndex>>> fingerprints_;
 };
