@@ -312,7 +312,7 @@ class StripDecoder final : public Decoder {
 class ReplaceDecoder final : public Decoder {
  public:
   ReplaceDecoder(const json& object, const std::string& where)
-      : pattern_(make_pattern(object, where)), content_(string_field(object, "content", where, nullptr)) {}
+      : pattern_(pattern_field(object, where)), content_(string_field(object, "content", where, nullptr)) {}
 
   std::vector<std::string> decode_chain(std::vector<std::string> tokens) const override {
     for (std::string& token : tokens) {
@@ -330,22 +330,6 @@ class ReplaceDecoder final : public Decoder {
   }
 
  private:
-  static Regex make_pattern(const json& object, const std::string& where) {
-    const json* pattern = field(object, "pattern");
-    if (pattern == nullptr || !pattern->is_object() || pattern->size() != 1) {
-      fail(where + ".pattern", "must be {\"String\": ...} or {\"Regex\": ...}");
-    }
-    if (const json* s = field(*pattern, "String")) {
-      if (!s->is_string()) fail(where + ".pattern.String", "must be a string");
-      return Regex::literal(s->get<std::string>(), "tokenizer.json: " + where + ".pattern.String");
-    }
-    if (const json* r = field(*pattern, "Regex")) {
-      if (!r->is_string()) fail(where + ".pattern.Regex", "must be a string");
-      return Regex(r->get<std::string>(), "tokenizer.json: " + where + ".pattern.Regex");
-    }
-    fail(where + ".pattern", "must be {\"String\": ...} or {\"Regex\": ...}");
-  }
-
   Regex pattern_;
   std::string content_;
 };

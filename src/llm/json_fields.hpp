@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "icma/core/error.hpp"
+#include "regex.hpp"
 
 namespace icma::llm::detail {
 
@@ -33,6 +34,22 @@ inline bool bool_field(const nlohmann::json& object, const char* name, const std
   if (it == object.end() || it->is_null()) return fallback;
   if (!it->is_boolean()) fail(where + "." + name, "expected true or false");
   return it->get<bool>();
+}
+
+// HF's `Pattern` field "pattern": {"String": literal} or {"Regex": Oniguruma}.
+inline Regex pattern_field(const nlohmann::json& object, const std::string& where) {
+  const nlohmann::json& pattern = field(object, "pattern", where);
+  const std::string path = where + ".pattern";
+  if (!pattern.is_object() || pattern.size() != 1) fail(path, "expected {\"String\": ...} or {\"Regex\": ...}");
+  if (pattern.contains("String")) {
+    if (!pattern["String"].is_string()) fail(path + ".String", "expected a string");
+    return Regex::literal(pattern["String"].get<std::string>(), "tokenizer.json: " + path + ".String");
+  }
+  if (pattern.contains("Regex")) {
+    if (!pattern["Regex"].is_string()) fail(path + ".Regex", "expected a string");
+    return Regex(pattern["Regex"].get<std::string>(), "tokenizer.json: " + path + ".Regex");
+  }
+  fail(path, "expected {\"String\": ...} or {\"Regex\": ...}");
 }
 
 }  // namespace icma::llm::detail

@@ -272,21 +272,6 @@ class SequenceNormalizer : public Normalizer {
   std::vector<std::unique_ptr<Normalizer>> stages_;
 };
 
-Regex pattern_field(const json& object, const std::string& where) {
-  const json& pattern = field(object, "pattern", where);
-  const std::string path = where + ".pattern";
-  if (!pattern.is_object() || pattern.size() != 1) fail(path, "expected {\"String\": ...} or {\"Regex\": ...}");
-  if (pattern.contains("String")) {
-    if (!pattern["String"].is_string()) fail(path + ".String", "expected a string");
-    return Regex::literal(pattern["String"].get<std::string>(), "tokenizer.json: " + path + ".String");
-  }
-  if (pattern.contains("Regex")) {
-    if (!pattern["Regex"].is_string()) fail(path + ".Regex", "expected a string");
-    return Regex(pattern["Regex"].get<std::string>(), "tokenizer.json: " + path + ".Regex");
-  }
-  fail(path, "expected {\"String\": ...} or {\"Regex\": ...}");
-}
-
 }  // namespace
 
 std::unique_ptr<Normalizer> make_normalizer(const json& config, const std::string& where) {

@@ -307,21 +307,6 @@ class SequencePreTokenizer : public PreTokenizer {
   std::vector<std::unique_ptr<PreTokenizer>> stages_;
 };
 
-Regex split_pattern(const json& object, const std::string& where) {
-  const json& pattern = field(object, "pattern", where);
-  const std::string path = where + ".pattern";
-  if (!pattern.is_object() || pattern.size() != 1) fail(path, "expected {\"String\": ...} or {\"Regex\": ...}");
-  if (pattern.contains("String")) {
-    if (!pattern["String"].is_string()) fail(path + ".String", "expected a string");
-    return Regex::literal(pattern["String"].get<std::string>(), "tokenizer.json: " + path + ".String");
-  }
-  if (pattern.contains("Regex")) {
-    if (!pattern["Regex"].is_string()) fail(path + ".Regex", "expected a string");
-    return Regex(pattern["Regex"].get<std::string>(), "tokenizer.json: " + path + ".Regex");
-  }
-  fail(path, "expected {\"String\": ...} or {\"Regex\": ...}");
-}
-
 char32_t single_char(const json& object, const char* name, const std::string& where) {
   const std::string text = string_field(object, name, where);
   std::size_t at = 0;
@@ -366,7 +351,7 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const json& config, const std::
     return std::make_unique<MetaspacePreTokenizer>(replacement, scheme, bool_field(config, "split", where, true));
   }
   if (type == "Split") {
-    return std::make_unique<RegexSplitPreTokenizer>(split_pattern(config, where),
+    return std::make_unique<RegexSplitPreTokenizer>(pattern_field(config, where),
                                                     parse_behavior(field(config, "behavior", where), where + ".behavior"),
                                                     bool_field(config, "invert", where, false));
   }
