@@ -14,6 +14,7 @@
 #include "icma/core/parallel.hpp"
 #include "icma/core/utf8.hpp"
 #include "pipeline.hpp"
+#include "sentencepiece_proto.hpp"
 
 namespace icma::llm {
 namespace fs = std::filesystem;
@@ -38,6 +39,12 @@ struct Tokenizer::Impl {
   std::unique_ptr<sentencepiece::SentencePieceProcessor> sentencepiece;
   bool add_bos = true;   // LlamaTokenizer's defaults; tokenizer_config.json may change them
   bool add_eos = false;
+  // Set only for Llama-style models (BPE with byte fallback), which are read
+  // as Hugging Face's LlamaTokenizerFast does (see load_sentencepiece); other
+  // SentencePiece models keep plain SentencePiece behaviour and leave these empty.
+  std::unique_ptr<sentencepiece::SentencePieceProcessor> sentencepiece_no_prefix;  // add_dummy_prefix = false
+  std::vector<std::pair<std::string, std::uint32_t>> sentencepiece_special;         // control and unk pieces
+  std::unique_ptr<detail::Decoder> sentencepiece_decoder;                           // HF's Llama decoder chain
 
   std::optional<std::uint32_t> token_to_id(std::string_view token) const {
     if (sentencepiece) {
@@ -161,7 +168,87 @@ std::shared_ptr<Tokenizer::Impl> load_sentencepiece(const std::string& path) {
   impl->special.eos = id_of(impl->sentencepiece->eos_id());
   impl->special.pad = id_of(impl->sentencepiece->pad_id());
   impl->special.unk = id_of(impl->sentencepiece->unk_id());
+
+  // Llama-style models (BPE with byte fallback: Llama, Mistral...) are read as
+  // transformers' LlamaConverter turns them into a LlamaTokenizerFast
+  // tokenizer.json: control and unk pieces ("<unk>", "<s>", "</s>") are
+  // special tokens found anywhere in the text, Metaspace with prepend_scheme
+  // "first" adds the dummy prefix only at the start of the input, and decoding
+  // runs the decoder chain below. That converter handles only this kind of
+  // model; any other (e.g. the Unigram models of T5) keeps plain SentencePiece
+  // behaviour: special-token strings are plain text, Decode decodes.
+  const std::string proto = impl->sentencepiece->serialized_model_proto();
+  const auto trainer = detail::read_trainer_spec(proto);
+  constexpr int kBpe = 2;
+  if (trainer && trainer->model_type == kBpe && trainer->byte_fallback) {
+    const auto edited = detail::without_dummy_prefix(proto);
+    if (!edited) throw InputError(path, 0, "not a SentencePiece model: malformed ModelProto");
+    impl->sentencepiece_no_prefix = std::make_unique<sentencepiece::SentencePieceProcessor>();
+    const auto loaded = impl->sentencepiece_no_prefix->LoadFromSerializedProto(*edited);
+    if (!loaded.ok()) throw InputError(path, 0, "cannot reload the SentencePiece model: " + loaded.ToString());
+    const sentencepiece::SentencePieceProcessor& sp = *impl->sentencepiece;
+    for (int id = 0; id < sp.GetPieceSize(); ++id) {
+      if ((sp.IsControl(id) || sp.IsUnknown(id)) && !sp.IdToPiece(id).empty()) {
+        impl->sentencepiece_special.emplace_back(sp.IdToPiece(id), static_cast<std::uint32_t>(id));
+      }
+    }
+    // The decoder of LlamaConverter's tokenizer.json.
+    static const nlohmann::json kLlamaDecoder = nlohmann::json::parse(R"({
+      "type": "Sequence",
+      "decoders": [
+        {"type": "Replace", "pattern": {"String": "\u2581"}, "content": " "},
+        {"type": "ByteFallback"},
+        {"type": "Fuse"},
+        {"type": "Strip", "content": " ", "start": 1, "stop": 0}
+      ]
+    })");
+    impl->sentencepiece_decoder = detail::make_decoder(kLlamaDecoder, "decoder");
+  }
   return impl;
+}
+
+// Appends the SentencePiece ids of `text`, or nothing for an empty text.
+void encode_pieces(const sentencepiece::SentencePieceProcessor& sp, std::string_view text,
+                   std::vector<std::uint32_t>& ids) {
+  if (text.empty()) return;
+  std::vector<int> pieces;
+  sp.Encode(text, &pieces).IgnoreError();
+  for (int id : pieces) ids.push_back(static_cast<std::uint32_t>(id));
+}
+
+// A Llama-style tokenizer.model as LlamaTokenizerFast encodes: the special
+// pieces are split off first (leftmost-longest, no whitespace stripping) and
+// become their ids; the text between them goes to SentencePiece, with the
+// dummy prefix "▁" only for text at byte 0 of the input, and only when it
+// does not already start with a space or "▁" (HF's Metaspace, prepend_scheme
+// "first", after replacing ' ' with "▁").
+void encode_llama(const Tokenizer::Impl& impl, std::string_view text, std::vector<std::uint32_t>& ids) {
+  static constexpr std::string_view kMetaspace = "\xE2\x96\x81";  // U+2581
+  std::size_t segment = 0;  // start of the text not yet encoded
+  const auto flush = [&](std::size_t end) {
+    const std::string_view part = text.substr(segment, end - segment);
+    const bool prefix = segment == 0 && part.substr(0, 1) != " " && part.substr(0, kMetaspace.size()) != kMetaspace;
+    encode_pieces(prefix ? *impl.sentencepiece : *impl.sentencepiece_no_prefix, part, ids);
+  };
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::pair<std::string, std::uint32_t>* best = nullptr;
+    for (const auto& special : impl.sentencepiece_special) {
+      if ((!best || special.first.size() > best->first.size()) &&
+          text.compare(at, special.first.size(), special.first) == 0) {
+        best = &special;
+      }
+    }
+    if (!best) {
+      ++at;
+      continue;
+    }
+    flush(at);
+    ids.push_back(best->second);
+    at += best->first.size();
+    segment = at;
+  }
+  flush(text.size());
 }
 
 }  // namespace
@@ -194,10 +281,14 @@ std::vector<std::uint32_t> Tokenizer::encode(std::string_view text, bool add_spe
   const Impl& impl = *impl_;
   std::vector<std::uint32_t> ids;
   if (impl.sentencepiece) {
-    std::vector<int> pieces;
-    impl.sentencepiece->Encode(std::string(text), &pieces).IgnoreError();
     if (add_special_tokens && impl.add_bos && impl.special.bos) ids.push_back(*impl.special.bos);
-    for (int id : pieces) ids.push_back(static_cast<std::uint32_t>(id));
+    if (impl.sentencepiece_no_prefix) {
+      encode_llama(impl, text, ids);
+    } else {
+      std::vector<int> pieces;
+      impl.sentencepiece->Encode(std::string(text), &pieces).IgnoreError();
+      for (int id : pieces) ids.push_back(static_cast<std::uint32_t>(id));
+    }
     if (add_special_tokens && impl.add_eos && impl.special.eos) ids.push_back(*impl.special.eos);
     return ids;
   }
@@ -232,6 +323,22 @@ std::vector<std::vector<std::uint32_t>> Tokenizer::encode_batch(const std::vecto
 
 std::string Tokenizer::decode(const std::vector<std::uint32_t>& ids, bool skip_special_tokens) const {
   const Impl& impl = *impl_;
+  if (impl.sentencepiece_decoder) {
+    // As LlamaTokenizerFast: ids to pieces (unknown ids dropped; control and
+    // unk pieces dropped when skipping, else kept as their text "<s>"...),
+    // then the Llama decoder chain.
+    const sentencepiece::SentencePieceProcessor& sp = *impl.sentencepiece;
+    std::vector<std::string> tokens;
+    for (std::uint32_t id : ids) {
+      if (id >= static_cast<std::uint32_t>(sp.GetPieceSize())) continue;
+      const int i = static_cast<int>(id);
+      if (skip_special_tokens && (sp.IsControl(i) || sp.IsUnknown(i))) continue;
+      tokens.push_back(sp.IdToPiece(i));
+    }
+    std::string text;
+    for (const std::string& piece : impl.sentencepiece_decoder->decode_chain(std::move(tokens))) text += piece;
+    return text;
+  }
   if (impl.sentencepiece) {
     std::vector<int> kept;
     for (std::uint32_t id : ids) {
