@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "icma/core/error.hpp"
+#include "byte_level.hpp"
 #include "json_fields.hpp"
 #include "pipeline.hpp"
 #include "regex.hpp"
@@ -124,8 +125,7 @@ class CharBytes {
     for (auto& b : table_) b = -1;
     int n = 0;
     for (int b = 0; b < 256; ++b) {
-      const bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-      const int cp = printable ? b : 256 + n++;
+      const int cp = is_printable_byte(b) ? b : 256 + n++;
       table_[cp] = static_cast<std::int16_t>(b);
     }
   }

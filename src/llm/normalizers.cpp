@@ -24,6 +24,7 @@
 #include "icma/core/error.hpp"
 #include "icma/text/hf_unicode.hpp"
 #include "icma/text/wordpiece.hpp"
+#include "byte_level.hpp"
 #include "json_fields.hpp"
 #include "pipeline.hpp"
 #include "regex.hpp"
@@ -183,21 +184,6 @@ class ReplaceNormalizer : public Normalizer {
   Regex regex_;
   std::string content_;
 };
-
-// GPT-2's byte-to-character table: printable bytes map to themselves, the
-// others to U+0100 onwards, in byte order.
-const std::array<std::string, 256>& byte_chars() {
-  static const std::array<std::string, 256> table = [] {
-    std::array<std::string, 256> chars;
-    char32_t next = 0x100;
-    for (int b = 0; b < 256; ++b) {
-      const bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-      append_utf8(chars[b], printable ? static_cast<char32_t>(b) : next++);
-    }
-    return chars;
-  }();
-  return table;
-}
 
 class ByteLevelNormalizer : public Normalizer {
  public:

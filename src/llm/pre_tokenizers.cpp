@@ -14,6 +14,7 @@
 
 #include "icma/core/error.hpp"
 #include "icma/text/hf_unicode.hpp"
+#include "byte_level.hpp"
 #include "json_fields.hpp"
 #include "pipeline.hpp"
 #include "regex.hpp"
@@ -143,20 +144,6 @@ Pieces invert(Pieces pieces) {
 }
 
 // ---- the pre-tokenizers ---------------------------------------------------------
-
-// GPT-2's byte-to-character table.
-const std::array<std::string, 256>& byte_chars() {
-  static const std::array<std::string, 256> table = [] {
-    std::array<std::string, 256> chars;
-    char32_t next = 0x100;
-    for (int b = 0; b < 256; ++b) {
-      const bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-      append_utf8(chars[b], printable ? static_cast<char32_t>(b) : next++);
-    }
-    return chars;
-  }();
-  return table;
-}
 
 const Regex& gpt2_regex() {
   static const Regex regex(R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)",
