@@ -247,7 +247,22 @@ class WordCache {
   mutable std::array<Shard, kShards> shards_;
 };
 
-class BpeModel final : public Model {
+// What the three models share: a vocabulary, and the token <-> id lookups on it.
+class VocabModel : public Model {
+ public:
+  std::optional<std::uint32_t> token_to_id(std::string_view token) const override { return vocab_.find(token); }
+  std::optional<std::string> id_to_token(std::uint32_t id) const override {
+    const std::string* token = vocab_.token(id);
+    if (token == nullptr) return std::nullopt;
+    return *token;
+  }
+  std::size_t vocab_size() const override { return vocab_.size(); }
+
+ protected:
+  Vocab vocab_;
+};
+
+class BpeModel final : public VocabModel {
  public:
   BpeModel(const json& model, const std::string& where) {
     if (const auto it = model.find("dropout"); it != model.end() && !it->is_null()) {
@@ -299,16 +314,6 @@ class BpeModel final : public Model {
     merge_word(text, ids);
     if (cacheable) cache_.put(text, hash, ids.data() + first, ids.size() - first);
   }
-
-  std::optional<std::uint32_t> token_to_id(std::string_view token) const override { return vocab_.find(token); }
-
-  std::optional<std::string> id_to_token(std::uint32_t id) const override {
-    const std::string* token = vocab_.token(id);
-    if (token == nullptr) return std::nullopt;
-    return *token;
-  }
-
-  std::size_t vocab_size() const override { return vocab_.size(); }
 
  private:
   struct Symbol {
@@ -479,7 +484,6 @@ class BpeModel final : public Model {
     }
   }
 
-  Vocab vocab_;
   MergeMap merges_;
   std::optional<std::string> unk_token_;
   std::optional<std::uint32_t> unk_id_;
@@ -495,7 +499,7 @@ class BpeModel final : public Model {
 
 // ---- WordPiece ------------------------------------------------------------------
 
-class WordPieceModel final : public Model {
+class WordPieceModel final : public VocabModel {
  public:
   WordPieceModel(const json& model, const std::string& where) {
     const auto vocab = model.find("vocab");
@@ -544,14 +548,6 @@ class WordPieceModel final : public Model {
     }
   }
 
-  std::optional<std::uint32_t> token_to_id(std::string_view token) const override { return vocab_.find(token); }
-  std::optional<std::string> id_to_token(std::uint32_t id) const override {
-    const std::string* token = vocab_.token(id);
-    if (token == nullptr) return std::nullopt;
-    return *token;
-  }
-  std::size_t vocab_size() const override { return vocab_.size(); }
-
  private:
   std::uint32_t unk_id() const {
     const auto id = vocab_.find(unk_token_);
@@ -559,7 +555,6 @@ class WordPieceModel final : public Model {
     return *id;
   }
 
-  Vocab vocab_;
   std::string unk_token_;
   std::string prefix_;
   std::size_t max_chars_ = 100;
@@ -567,7 +562,7 @@ class WordPieceModel final : public Model {
 
 // ---- WordLevel ------------------------------------------------------------------
 
-class WordLevelModel final : public Model {
+class WordLevelModel final : public VocabModel {
  public:
   WordLevelModel(const json& model, const std::string& where) {
     const auto vocab = model.find("vocab");
@@ -586,16 +581,7 @@ class WordLevelModel final : public Model {
     ids.push_back(*unk);
   }
 
-  std::optional<std::uint32_t> token_to_id(std::string_view token) const override { return vocab_.find(token); }
-  std::optional<std::string> id_to_token(std::uint32_t id) const override {
-    const std::string* token = vocab_.token(id);
-    if (token == nullptr) return std::nullopt;
-    return *token;
-  }
-  std::size_t vocab_size() const override { return vocab_.size(); }
-
  private:
-  Vocab vocab_;
   std::string unk_token_;
 };
 
