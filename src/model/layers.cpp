@@ -1,0 +1,34 @@
+#include "layers.hpp"
+
+namespace icma::model::detail {
+
+LinearImpl::LinearImpl(int64_t in, int64_t out, bool has_bias) {
+  weight = register_parameter("weight", torch::empty({out, in}));
+  if (has_bias) bias = register_parameter("bias", torch::zeros({out}));
+}
+
+torch::Tensor LinearImpl::forward(const torch::Tensor& x) { return torch::linear(x, weight, bias); }
+
+NormImpl::NormImpl(const ModelConfig& config) : kind_(config.norm), eps_(config.norm_eps) {
+  if (!config.norm_affine) return;
+  weight_ = register_parameter("weight", torch::ones({config.hidden_size}));
+  if (kind_ == NormKind::kLayerNorm) bias_ = register_parameter("bias", torch::zeros({config.hidden_size}));
+}
+
+torch::Tensor NormImpl::forward(const torch::Tensor& x) {
+  if (kind_ == NormKind::kLayerNorm) return torch::layer_norm(x, {x.size(-1)}, weight_, bias_, eps_);
+  // RMSNorm as Hugging Face computes it: in float32, then back to the input
+  // dtype before the weight multiplies.
+  const torch::Tensor x32 = x.to(torch::kFloat32);
+  const torch::Tensor normed = (x32 * torch::rsqrt(x32.pow(2).mean(-1, true) + eps_)).to(x.scalar_type());
+  return weight_.defined() ? weight_ * normed : normed;
+}
+
+torch::Tensor activate(const std::string& activation, const torch::Tensor& x) {
+  if (activation == "silu" || activation == "swish") return torch::silu(x);
+  if (activation == "gelu") return torch::gelu(x);
+  if (activation == "gelu_new" || activation == "gelu_pytorch_tanh") return torch::gelu(x, "tanh");
+  return torch::relu(x);  // config.cpp admits nothing else
+}
+
+}  // namespace icma::model::detail

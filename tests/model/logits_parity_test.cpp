@@ -1,0 +1,127 @@
+// Logits of tiny random-weight models of every supported architecture equal
+// those of scripts/reference/causal_lm.py, an independent python3-torch
+// implementation written from Hugging Face Transformers' modeling code
+// (fixtures: scripts/fixtures/make_causal_lm_fixtures.py). Each model is saved
+// the way its kind of checkpoint comes (torch.save .bin, bf16 safetensors,
+// shards with an index, keys without the "model." prefix).
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <string>
+
+#include "icma/model/causal_lm.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using icma::model::CausalLM;
+using icma::model::KvCache;
+
+const nlohmann::json& reference() {
+  static const nlohmann::json json = icma::testing::load_json(icma::testing::fixture_path("models/logits_reference.json"));
+  return json;
+}
+
+torch::Tensor tensor_of(const nlohmann::json& rows) {
+  std::vector<int64_t> values;
+  for (const auto& row : rows) {
+    for (const auto& value : row) values.push_back(value.get<int64_t>());
+  }
+  return torch::tensor(values, torch::kInt64).view({static_cast<int64_t>(rows.size()), -1});
+}
+
+std::string model_dir(const std::string& name) { return icma::testing::fixture_path("models/" + name); }
+
+class LogitsParity : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(LogitsParity, EqualsTheReferenceAtEveryRealPosition) {
+  const auto model = CausalLM::load(model_dir(GetParam()));
+  const torch::Tensor ids = tensor_of(reference()["input_ids"]);
+  const torch::Tensor mask = tensor_of(reference()["attention_mask"]);
+  torch::NoGradGuard no_grad;
+  const torch::Tensor logits = model->forward(ids, mask);
+  const nlohmann::json& expected = reference()["models"][GetParam()]["logits"];
+  ASSERT_EQ(logits.size(0), static_cast<int64_t>(expected.size()));
+  double worst = 0;
+  for (int64_t row = 0; row < logits.size(0); ++row) {
+    for (int64_t position = 0; position < logits.size(1); ++position) {
+      if (mask[row][position].item<int64_t>() == 0) continue;  // padding: nobody reads these
+      const auto values = expected[row][position].get<std::vector<double>>();
+      ASSERT_EQ(logits.size(2), static_cast<int64_t>(values.size()));
+      const auto ours = logits[row][position];
+      for (std::size_t v = 0; v < values.size(); ++v) {
+        worst = std::max(worst, std::abs(ours[static_cast<int64_t>(v)].item<double>() - values[v]));
+      }
+    }
+  }
+  EXPECT_LT(worst, 1e-4) << GetParam();
+  RecordProperty("max_abs_difference", std::to_string(worst));
+}
+
+TEST_P(LogitsParity, LeftPaddingChangesNothing) {
+  const auto model = CausalLM::load(model_dir(GetParam()));
+  const torch::Tensor ids = tensor_of(reference()["input_ids"]);
+  const torch::Tensor mask = tensor_of(reference()["attention_mask"]);
+  torch::NoGradGuard no_grad;
+  const torch::Tensor padded = model->forward(ids, mask)[1].narrow(0, 3, 6);
+  const torch::Tensor alone = model->forward(ids[1].narrow(0, 3, 6).unsqueeze(0), torch::ones({1, 6}, torch::kInt64))[0];
+  EXPECT_TRUE(torch::allclose(padded, alone, 1e-5, 1e-5)) << (padded - alone).abs().max().item<double>();
+}
+
+TEST_P(LogitsParity, CachedStepsEqualOneFullPass) {
+  const auto model = CausalLM::load(model_dir(GetParam()));
+  const torch::Tensor ids = tensor_of(reference()["input_ids"]);
+  const torch::Tensor mask = tensor_of(reference()["attention_mask"]);
+  torch::NoGradGuard no_grad;
+  const torch::Tensor full = model->forward(ids, mask);
+  KvCache cache;
+  const torch::Tensor first = model->forward(ids.narrow(1, 0, 5), mask.narrow(1, 0, 5), &cache);
+  EXPECT_EQ(cache.length(), 5);
+  std::vector<torch::Tensor> parts{first};
+  for (int64_t position = 5; position < 9; ++position) {
+    parts.push_back(model->forward(ids.narrow(1, position, 1), mask.narrow(1, 0, position + 1), &cache));
+  }
+  const torch::Tensor stepped = torch::cat(parts, 1);
+  // Compare real positions only (padded rows differ only where nobody reads).
+  const torch::Tensor real = mask.to(torch::kBool).unsqueeze(-1).expand_as(full);
+  EXPECT_TRUE(torch::allclose(full.masked_select(real), stepped.masked_select(real), 1e-5, 1e-5));
+  const torch::Tensor last = model->forward(ids, mask, nullptr, /*last_position_only=*/true);
+  EXPECT_EQ(last.size(1), 1);
+  EXPECT_TRUE(torch::allclose(last.squeeze(1), full.select(1, 8), 1e-6, 1e-6));
+}
+
+INSTANTIATE_TEST_SUITE_P(Architectures, LogitsParity,
+                         ::testing::Values("opt-galactica", "opt-postnorm", "llama", "mistral", "qwen2"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           for (char& c : name) {
+                             if (c == '-') c = '_';
+                           }
+                           return name;
+                         });
+
+TEST(CausalLM, SaveThenLoadGivesTheSameLogits) {
+  const auto model = CausalLM::load(model_dir("llama"));
+  const std::string dir = icma::testing::temp_dir() + "/saved-llama";
+  model->save(dir);
+  const auto again = CausalLM::load(dir);
+  const torch::Tensor ids = tensor_of(reference()["input_ids"]);
+  const torch::Tensor mask = tensor_of(reference()["attention_mask"]);
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(torch::equal(model->forward(ids, mask), again->forward(ids, mask)));
+}
+
+TEST(CausalLM, RandomModelsAreSeeded) {
+  const auto config = icma::model::ModelConfig::load(model_dir("mistral"));
+  const auto a = CausalLM::random(config, 7);
+  const auto b = CausalLM::random(config, 7);
+  const auto c = CausalLM::random(config, 8);
+  const torch::Tensor ids = torch::arange(3, 9, torch::kInt64).unsqueeze(0);
+  const torch::Tensor mask = torch::ones({1, 6}, torch::kInt64);
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(torch::equal(a->forward(ids, mask), b->forward(ids, mask)));
+  EXPECT_FALSE(torch::equal(a->forward(ids, mask), c->forward(ids, mask)));
+}
+
+}  // namespace
