@@ -232,7 +232,7 @@ torch::Tensor CausalLMModule::forward(const torch::Tensor& input_ids, const torc
   if (last_position_only) x = x.narrow(1, length - 1, 1);
   if (final_norm) x = final_norm(x);
   if (project_out) x = project_out(x);
-  return torch::linear(x, output_weight()).to(torch::kFloat32);
+  return project(x, output_weight()).to(torch::kFloat32);
 }
 
 }  // namespace icma::model::detail

@@ -7,7 +7,21 @@ LinearImpl::LinearImpl(int64_t in, int64_t out, bool has_bias) {
   if (has_bias) bias = register_parameter("bias", torch::zeros({out}));
 }
 
-torch::Tensor LinearImpl::forward(const torch::Tensor& x) { return torch::linear(x, weight, bias); }
+torch::Tensor LinearImpl::forward(const torch::Tensor& x) { return project(x, weight, bias); }
+
+torch::Tensor project(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  // One row (a generation step at batch 1): a matrix-vector product reads the
+  // weight once with BLAS's gemv, about twice as fast here as the general
+  // matrix product torch::linear picks for a 1-row matrix.
+  if (x.dim() >= 1 && x.numel() == x.size(-1)) {
+    std::vector<int64_t> shape = x.sizes().vec();
+    shape.back() = weight.size(0);
+    torch::Tensor y = torch::mv(weight, x.reshape({-1}));
+    if (bias.defined()) y.add_(bias);
+    return y.view(shape);
+  }
+  return torch::linear(x, weight, bias);
+}
 
 NormImpl::NormImpl(const ModelConfig& config) : kind_(config.norm), eps_(config.norm_eps) {
   if (!config.norm_affine) return;

@@ -36,6 +36,9 @@ class NormImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Norm);
 
+// x W^T + b, for any leading shape of x.
+torch::Tensor project(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias = {});
+
 torch::Tensor activate(const std::string& activation, const torch::Tensor& x);
 
 }  // namespace icma::model::detail
