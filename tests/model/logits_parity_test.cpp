@@ -101,6 +101,24 @@ INSTANTIATE_TEST_SUITE_P(Architectures, LogitsParity,
                            return name;
                          });
 
+TEST(CausalLM, MergedPeftAdapterEqualsTheReferenceWithLoRA) {
+  icma::model::LoadOptions options;
+  options.adapter = model_dir("llama-lora");
+  const auto model = CausalLM::load(model_dir("llama"), options);
+  const torch::Tensor ids = tensor_of(reference()["input_ids"]);
+  const torch::Tensor mask = tensor_of(reference()["attention_mask"]);
+  torch::NoGradGuard no_grad;
+  const torch::Tensor logits = model->forward(ids, mask);
+  const nlohmann::json& expected = reference()["models"]["llama+lora"]["logits"];
+  const auto base = CausalLM::load(model_dir("llama"))->forward(ids, mask);
+  EXPECT_GT((logits - base).abs().max().item<double>(), 0.1);  // the adapter matters
+  for (int64_t position = 0; position < 9; ++position) {
+    const auto values = expected[0][position].get<std::vector<double>>();
+    const torch::Tensor want = torch::tensor(values, torch::kFloat64).to(torch::kFloat32);
+    EXPECT_TRUE(torch::allclose(logits[0][position], want, 0, 1e-4)) << position;
+  }
+}
+
 TEST(CausalLM, SaveThenLoadGivesTheSameLogits) {
   const auto model = CausalLM::load(model_dir("llama"));
   const std::string dir = icma::testing::temp_dir() + "/saved-llama";
