@@ -1,6 +1,5 @@
 #include "icma/llm/tokenizer.hpp"
 
-#include <sentencepiece_processor.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -13,6 +12,7 @@
 #include "icma/core/error.hpp"
 #include "icma/core/parallel.hpp"
 #include "icma/core/utf8.hpp"
+#include "icma/text/sentencepiece_model.hpp"
 #include "pipeline.hpp"
 #include "sentencepiece_proto.hpp"
 
@@ -36,21 +36,21 @@ struct Tokenizer::Impl {
   std::unordered_set<std::string> special_contents;
 
   // tokenizer.model
-  std::unique_ptr<sentencepiece::SentencePieceProcessor> sentencepiece;
+  std::shared_ptr<const text::SentencePieceModel> sentencepiece;
   bool add_bos = true;   // LlamaTokenizer's defaults; tokenizer_config.json may change them
   bool add_eos = false;
   // Set only for Llama-style models (BPE with byte fallback), which are read
   // as Hugging Face's LlamaTokenizerFast does (see load_sentencepiece); other
   // SentencePiece models keep plain SentencePiece behaviour and leave these empty.
-  std::unique_ptr<sentencepiece::SentencePieceProcessor> sentencepiece_no_prefix;  // add_dummy_prefix = false
+  std::shared_ptr<const text::SentencePieceModel> sentencepiece_no_prefix;  // add_dummy_prefix = false
   std::vector<std::pair<std::string, std::uint32_t>> sentencepiece_special;         // control and unk pieces
   std::unique_ptr<detail::Decoder> sentencepiece_decoder;                           // HF's Llama decoder chain
 
   std::optional<std::uint32_t> token_to_id(std::string_view token) const {
     if (sentencepiece) {
-      const int id = sentencepiece->PieceToId(std::string(token));
+      const int id = sentencepiece->piece_to_id(token);
       // PieceToId answers unk_id for unknown pieces; only the unk piece itself maps there.
-      if (id == sentencepiece->unk_id() && token != sentencepiece->IdToPiece(id)) return std::nullopt;
+      if (id == sentencepiece->unk_id() && token != sentencepiece->id_to_piece(id)) return std::nullopt;
       return static_cast<std::uint32_t>(id);
     }
     const auto it = added_ids.find(std::string(token));
@@ -160,9 +160,7 @@ std::shared_ptr<Tokenizer::Impl> load_tokenizer_json(const std::string& path) {
 std::shared_ptr<Tokenizer::Impl> load_sentencepiece(const std::string& path) {
   auto impl = std::make_shared<Tokenizer::Impl>();
   impl->source = path;
-  impl->sentencepiece = std::make_unique<sentencepiece::SentencePieceProcessor>();
-  const auto status = impl->sentencepiece->Load(path);
-  if (!status.ok()) throw InputError(path, 0, "not a SentencePiece model: " + status.ToString());
+  impl->sentencepiece = text::SentencePieceModel::load_file(path);
   const auto id_of = [](int id) { return id < 0 ? std::optional<std::uint32_t>{} : std::optional<std::uint32_t>(id); };
   impl->special.bos = id_of(impl->sentencepiece->bos_id());
   impl->special.eos = id_of(impl->sentencepiece->eos_id());
@@ -183,13 +181,11 @@ std::shared_ptr<Tokenizer::Impl> load_sentencepiece(const std::string& path) {
   if (trainer && trainer->model_type == kBpe && trainer->byte_fallback) {
     const auto edited = detail::without_dummy_prefix(proto);
     if (!edited) throw InputError(path, 0, "not a SentencePiece model: malformed ModelProto");
-    impl->sentencepiece_no_prefix = std::make_unique<sentencepiece::SentencePieceProcessor>();
-    const auto loaded = impl->sentencepiece_no_prefix->LoadFromSerializedProto(*edited);
-    if (!loaded.ok()) throw InputError(path, 0, "cannot reload the SentencePiece model: " + loaded.ToString());
-    const sentencepiece::SentencePieceProcessor& sp = *impl->sentencepiece;
-    for (int id = 0; id < sp.GetPieceSize(); ++id) {
-      if ((sp.IsControl(id) || sp.IsUnknown(id)) && !sp.IdToPiece(id).empty()) {
-        impl->sentencepiece_special.emplace_back(sp.IdToPiece(id), static_cast<std::uint32_t>(id));
+    impl->sentencepiece_no_prefix = text::SentencePieceModel::load_serialized(*edited, path);
+    const text::SentencePieceModel& sp = *impl->sentencepiece;
+    for (int id = 0; id < sp.piece_size(); ++id) {
+      if ((sp.is_control(id) || sp.is_unknown(id)) && !sp.id_to_piece(id).empty()) {
+        impl->sentencepiece_special.emplace_back(sp.id_to_piece(id), static_cast<std::uint32_t>(id));
       }
     }
     // The decoder of LlamaConverter's tokenizer.json.
@@ -208,12 +204,10 @@ std::shared_ptr<Tokenizer::Impl> load_sentencepiece(const std::string& path) {
 }
 
 // Appends the SentencePiece ids of `text`, or nothing for an empty text.
-void encode_pieces(const sentencepiece::SentencePieceProcessor& sp, std::string_view text,
+void encode_pieces(const text::SentencePieceModel& sp, std::string_view text,
                    std::vector<std::uint32_t>& ids) {
   if (text.empty()) return;
-  std::vector<int> pieces;
-  sp.Encode(text, &pieces).IgnoreError();
-  for (int id : pieces) ids.push_back(static_cast<std::uint32_t>(id));
+  for (int id : sp.encode_ids(text)) ids.push_back(static_cast<std::uint32_t>(id));
 }
 
 // A Llama-style tokenizer.model as LlamaTokenizerFast encodes: the special
@@ -285,9 +279,7 @@ std::vector<std::uint32_t> Tokenizer::encode(std::string_view text, bool add_spe
     if (impl.sentencepiece_no_prefix) {
       encode_llama(impl, text, ids);
     } else {
-      std::vector<int> pieces;
-      impl.sentencepiece->Encode(std::string(text), &pieces).IgnoreError();
-      for (int id : pieces) ids.push_back(static_cast<std::uint32_t>(id));
+      for (int id : impl.sentencepiece->encode_ids(text)) ids.push_back(static_cast<std::uint32_t>(id));
     }
     if (add_special_tokens && impl.add_eos && impl.special.eos) ids.push_back(*impl.special.eos);
     return ids;
@@ -327,13 +319,13 @@ std::string Tokenizer::decode(const std::vector<std::uint32_t>& ids, bool skip_s
     // As LlamaTokenizerFast: ids to pieces (unknown ids dropped; control and
     // unk pieces dropped when skipping, else kept as their text "<s>"...),
     // then the Llama decoder chain.
-    const sentencepiece::SentencePieceProcessor& sp = *impl.sentencepiece;
+    const text::SentencePieceModel& sp = *impl.sentencepiece;
     std::vector<std::string> tokens;
     for (std::uint32_t id : ids) {
-      if (id >= static_cast<std::uint32_t>(sp.GetPieceSize())) continue;
+      if (id >= static_cast<std::uint32_t>(sp.piece_size())) continue;
       const int i = static_cast<int>(id);
-      if (skip_special_tokens && (sp.IsControl(i) || sp.IsUnknown(i))) continue;
-      tokens.push_back(sp.IdToPiece(i));
+      if (skip_special_tokens && (sp.is_control(i) || sp.is_unknown(i))) continue;
+      tokens.push_back(sp.id_to_piece(i));
     }
     std::string text;
     for (const std::string& piece : impl.sentencepiece_decoder->decode_chain(std::move(tokens))) text += piece;
@@ -342,12 +334,10 @@ std::string Tokenizer::decode(const std::vector<std::uint32_t>& ids, bool skip_s
   if (impl.sentencepiece) {
     std::vector<int> kept;
     for (std::uint32_t id : ids) {
-      if (skip_special_tokens && (impl.sentencepiece->IsControl(static_cast<int>(id)))) continue;
+      if (skip_special_tokens && (impl.sentencepiece->is_control(static_cast<int>(id)))) continue;
       kept.push_back(static_cast<int>(id));
     }
-    std::string text;
-    impl.sentencepiece->Decode(kept, &text).IgnoreError();
-    return text;
+    return impl.sentencepiece->decode(kept);
   }
   // HF: tokens from the added vocabulary, else the model; unknown ids are
   // dropped; special tokens left out when asked.
@@ -379,8 +369,8 @@ std::optional<std::uint32_t> Tokenizer::token_to_id(std::string_view token) cons
 std::optional<std::string> Tokenizer::id_to_token(std::uint32_t id) const {
   const Impl& impl = *impl_;
   if (impl.sentencepiece) {
-    if (id >= static_cast<std::uint32_t>(impl.sentencepiece->GetPieceSize())) return std::nullopt;
-    return impl.sentencepiece->IdToPiece(static_cast<int>(id));
+    if (id >= static_cast<std::uint32_t>(impl.sentencepiece->piece_size())) return std::nullopt;
+    return impl.sentencepiece->id_to_piece(static_cast<int>(id));
   }
   const auto added = impl.added_tokens.find(id);
   if (added != impl.added_tokens.end()) return added->second;
@@ -389,7 +379,7 @@ std::optional<std::string> Tokenizer::id_to_token(std::uint32_t id) const {
 
 std::size_t Tokenizer::vocab_size() const {
   const Impl& impl = *impl_;
-  if (impl.sentencepiece) return static_cast<std::size_t>(impl.sentencepiece->GetPieceSize());
+  if (impl.sentencepiece) return static_cast<std::size_t>(impl.sentencepiece->piece_size());
   // Added tokens that the model's vocabulary does not already hold count on top.
   std::size_t extra = 0;
   for (const auto& [id, content] : impl.added_tokens) {

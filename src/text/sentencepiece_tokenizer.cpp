@@ -3,7 +3,8 @@
 
 #include "icma/text/sentencepiece_tokenizer.hpp"
 
-#include <sentencepiece_processor.h>
+#include "icma/text/sentencepiece_model.hpp"
+
 #include <unicode/uchar.h>
 #include <unicode/utf8.h>
 
@@ -18,7 +19,7 @@ namespace icma::text {
 
 struct SentencePieceTokenizer::Model {
   std::string path;
-  sentencepiece::SentencePieceProcessor processor;
+  std::shared_ptr<const SentencePieceModel> processor;
 };
 
 namespace {
@@ -117,16 +118,12 @@ SentencePieceTokenizer::SentencePieceTokenizer(std::shared_ptr<const Model> mode
 SentencePieceTokenizer SentencePieceTokenizer::from_model_file(const std::string& path) {
   auto model = std::make_shared<Model>();
   model->path = path;
-  const auto status = model->processor.Load(path);
-  if (!status.ok()) throw InputError(path, 0, "cannot load the SentencePiece model: " + status.ToString());
+  model->processor = SentencePieceModel::load_file(path);
   return SentencePieceTokenizer(std::move(model));
 }
 
 std::vector<std::string> SentencePieceTokenizer::encode_pieces(std::string_view text) const {
-  std::vector<std::string> pieces;
-  const auto status = model_->processor.Encode(text, &pieces);
-  if (!status.ok()) throw Error("SentencePiece cannot encode a text: " + status.ToString());
-  return pieces;
+  return model_->processor->encode_pieces(text);
 }
 
 std::vector<std::string> SentencePieceTokenizer::tokenize(std::string_view text) const {
@@ -152,7 +149,7 @@ std::vector<std::string> SentencePieceTokenizer::tokenize(std::string_view text)
 std::string SentencePieceTokenizer::name() const { return "sentencepiece(" + model_->path + ")"; }
 
 std::size_t SentencePieceTokenizer::vocab_size() const {
-  return static_cast<std::size_t>(model_->processor.GetPieceSize());
+  return static_cast<std::size_t>(model_->processor->piece_size());
 }
 
 }  // namespace icma::text

@@ -4,12 +4,12 @@
 
 #include <gtest/gtest.h>
 
-#include <sentencepiece_processor.h>
 
 #include <string>
 #include <vector>
 
 #include "../../src/llm/sentencepiece_proto.hpp"
+#include "icma/text/sentencepiece_model.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -77,9 +77,8 @@ TEST(LlmSentencePieceProto, ReadsTheTrainerSpec) {
 TEST(LlmSentencePieceProto, MistralModel) {
   const std::string path = icma::testing::shared_dir() + "/models/mistral-7b-v0.1/tokenizer.model";
   if (!icma::testing::file_exists(path)) GTEST_SKIP() << "no " << path;
-  sentencepiece::SentencePieceProcessor original;
-  ASSERT_TRUE(original.Load(path).ok());
-  const std::string proto = original.serialized_model_proto();
+  const auto original = icma::text::SentencePieceModel::load_file(path);
+  const std::string proto = original->serialized_model_proto();
   const auto info = read_trainer_spec(proto);
   ASSERT_TRUE(info.has_value());
   EXPECT_EQ(info->model_type, 2);  // BPE
@@ -87,18 +86,13 @@ TEST(LlmSentencePieceProto, MistralModel) {
 
   const auto edited = without_dummy_prefix(proto);
   ASSERT_TRUE(edited.has_value());
-  sentencepiece::SentencePieceProcessor no_prefix;
-  ASSERT_TRUE(no_prefix.LoadFromSerializedProto(*edited).ok());
-  EXPECT_EQ(no_prefix.GetPieceSize(), original.GetPieceSize());
-  std::vector<std::string> with, without;
-  ASSERT_TRUE(original.Encode("Hello world", &with).ok());
-  ASSERT_TRUE(no_prefix.Encode("Hello world", &without).ok());
-  EXPECT_EQ(with, (std::vector<std::string>{"\u2581Hello", "\u2581world"}));
-  EXPECT_EQ(without, (std::vector<std::string>{"Hello", "\u2581world"}));
+  const auto no_prefix = icma::text::SentencePieceModel::load_serialized(*edited, "edited");
+  EXPECT_EQ(no_prefix->piece_size(), original->piece_size());
+  EXPECT_EQ(original->encode_pieces("Hello world"), (std::vector<std::string>{"\u2581Hello", "\u2581world"}));
+  EXPECT_EQ(no_prefix->encode_pieces("Hello world"), (std::vector<std::string>{"Hello", "\u2581world"}));
   // Nothing else changed: the same ids once the prefix is there.
-  std::vector<int> a, b;
-  ASSERT_TRUE(original.Encode("The molecule is a steroid.", &a).ok());
-  ASSERT_TRUE(no_prefix.Encode(" The molecule is a steroid.", &b).ok());
+  const std::vector<int> a = original->encode_ids("The molecule is a steroid.");
+  const std::vector<int> b = no_prefix->encode_ids(" The molecule is a steroid.");
   EXPECT_EQ(a, b);
 }
 
