@@ -109,7 +109,13 @@ torch::Tensor CausalLM::forward(const torch::Tensor& input_ids, const torch::Ten
 void CausalLM::save(const std::filesystem::path& dir) const {
   std::filesystem::create_directories(dir);
   write_file_atomically((dir / "config.json").string(), impl_->config.json_text + "\n");
-  weights::write_safetensors(dir / "model.safetensors", weights::state_dict(*impl_->module), {{"format", "pt"}});
+  // LoRA weights are not part of the model (save_lora writes them; merge folds them in).
+  weights::TensorMap tensors = weights::state_dict(*impl_->module);
+  for (auto it = tensors.begin(); it != tensors.end();) {
+    const bool lora = it->first.find(".lora_A.") != std::string::npos || it->first.find(".lora_B.") != std::string::npos;
+    it = lora ? tensors.erase(it) : std::next(it);
+  }
+  weights::write_safetensors(dir / "model.safetensors", tensors, {{"format", "pt"}});
 }
 
 void CausalLM::merge_adapter(const std::filesystem::path& adapter_dir) {

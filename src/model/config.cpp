@@ -108,6 +108,9 @@ void read_opt(const Fields& fields, ModelConfig& config) {
   config.learned_position_offset = 2;
   config.tie_word_embeddings = fields.flag("tie_word_embeddings", true);
   config.word_embed_proj_dim = fields.positive("word_embed_proj_dim", config.hidden_size);
+  config.hidden_dropout = fields.number("dropout", 0.1);
+  config.attention_dropout = fields.number("attention_dropout", 0.0);
+  config.activation_dropout = fields.number("activation_dropout", 0.0);
   config.naming = {"model.decoder.", "out_proj", "self_attn_layer_norm", "final_layer_norm", "final_layer_norm", ""};
 }
 
@@ -157,6 +160,7 @@ void read_llama_family(const Fields& fields, ModelConfig& config) {
   }
   config.tie_word_embeddings = fields.flag("tie_word_embeddings", false);
   config.word_embed_proj_dim = config.hidden_size;
+  config.attention_dropout = fields.number("attention_dropout", 0.0);
   config.naming = {"model.", "o_proj", "input_layernorm", "post_attention_layernorm", "norm", "mlp."};
 }
 

@@ -113,7 +113,8 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const ForwardContex
   torch::Tensor scores = torch::matmul(q.reshape({batch, kv_heads, group * length, head_dim}), k.transpose(2, 3));
   if (rotary) scores = scores * scaling;
   scores = scores.view({batch, kv_heads, group, length, keys}) + context.additive_mask.unsqueeze(1);
-  const torch::Tensor probs = torch::softmax(scores, -1, torch::kFloat32).to(q.scalar_type());
+  torch::Tensor probs = torch::softmax(scores, -1, torch::kFloat32).to(q.scalar_type());
+  if (is_training() && config_.attention_dropout > 0) probs = torch::dropout(probs, config_.attention_dropout, true);
   const torch::Tensor out = torch::matmul(probs.view({batch, kv_heads, group * length, keys}), v)
                                 .view({batch, heads, length, head_dim})
                                 .transpose(1, 2)
@@ -138,18 +139,24 @@ DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& config) : config_(config) 
 }
 
 torch::Tensor DecoderLayerImpl::mlp(const torch::Tensor& x) {
-  if (config_.gated_mlp) return down_proj(activate(config_.activation, gate_proj(x)) * up_proj(x));
-  return fc2(activate(config_.activation, fc1(x)));
+  if (config_.gated_mlp) return dropout(down_proj(activate(config_.activation, gate_proj(x)) * up_proj(x)));
+  torch::Tensor h = activate(config_.activation, fc1(x));
+  if (is_training() && config_.activation_dropout > 0) h = torch::dropout(h, config_.activation_dropout, true);
+  return dropout(fc2(h));
+}
+
+torch::Tensor DecoderLayerImpl::dropout(const torch::Tensor& x) {
+  return is_training() && config_.hidden_dropout > 0 ? torch::dropout(x, config_.hidden_dropout, true) : x;
 }
 
 torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const ForwardContext& context,
                                         torch::Tensor* cached_keys, torch::Tensor* cached_values) {
   if (config_.norm_before) {
-    const torch::Tensor h = x + self_attn(norm_before_attention(x), context, cached_keys, cached_values);
+    const torch::Tensor h = x + dropout(self_attn(norm_before_attention(x), context, cached_keys, cached_values));
     return h + mlp(norm_before_mlp(h));
   }
   // Post-norm (OPT-350m): normalise after each residual sum.
-  const torch::Tensor h = norm_before_attention(x + self_attn(x, context, cached_keys, cached_values));
+  const torch::Tensor h = norm_before_attention(x + dropout(self_attn(x, context, cached_keys, cached_values)));
   return norm_before_mlp(h + mlp(h));
 }
 

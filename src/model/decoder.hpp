@@ -36,7 +36,8 @@ class DecoderLayerImpl : public torch::nn::Module {
                         torch::Tensor* cached_values);
 
  private:
-  torch::Tensor mlp(const torch::Tensor& x);
+  torch::Tensor mlp(const torch::Tensor& x);  // with its output dropout
+  torch::Tensor dropout(const torch::Tensor& x);  // hidden dropout, training only
 
   const ModelConfig& config_;
   Attention self_attn{nullptr};

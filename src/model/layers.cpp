@@ -1,5 +1,7 @@
 #include "layers.hpp"
 
+#include <cmath>
+
 namespace icma::model::detail {
 
 LinearImpl::LinearImpl(int64_t in, int64_t out, bool has_bias) {
@@ -7,7 +9,27 @@ LinearImpl::LinearImpl(int64_t in, int64_t out, bool has_bias) {
   if (has_bias) bias = register_parameter("bias", torch::zeros({out}));
 }
 
-torch::Tensor LinearImpl::forward(const torch::Tensor& x) { return project(x, weight, bias); }
+torch::Tensor LinearImpl::forward(const torch::Tensor& x) {
+  torch::Tensor y = project(x, weight, bias);
+  if (lora_A_ == nullptr) return y;
+  const torch::Tensor input = lora_dropout_ > 0 && is_training() ? torch::dropout(x, lora_dropout_, true) : x;
+  return y + project(project(input, lora_A_->weight), lora_B_->weight) * lora_scale_;
+}
+
+void LinearImpl::attach_lora(int64_t r, double scale, double dropout, at::Generator& generator) {
+  const int64_t in = weight.size(1);
+  const int64_t out = weight.size(0);
+  const auto options = weight.options();
+  lora_A_ = register_module("lora_A", std::make_shared<LinearImpl>(in, r, false));
+  lora_B_ = register_module("lora_B", std::make_shared<LinearImpl>(r, out, false));
+  torch::NoGradGuard no_grad;
+  // kaiming_uniform_(a = sqrt(5)): bound = sqrt(6 / ((1 + a^2) fan_in)) = 1 / sqrt(fan_in).
+  const double bound = 1.0 / std::sqrt(static_cast<double>(in));
+  lora_A_->weight.set_data(torch::empty({r, in}, torch::kFloat32).uniform_(-bound, bound, generator).to(options));
+  lora_B_->weight.set_data(torch::zeros({out, r}, options));
+  lora_scale_ = scale;
+  lora_dropout_ = dropout;
+}
 
 torch::Tensor project(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
   // One row (a generation step at batch 1): a matrix-vector product reads the

@@ -17,8 +17,22 @@ class LinearImpl : public torch::nn::Module {
   LinearImpl(int64_t in, int64_t out, bool bias);
   torch::Tensor forward(const torch::Tensor& x);
 
+  // LoRA as PEFT does it: y = W x + b + scale * B A dropout(x), with A [r, in]
+  // from kaiming_uniform(a = sqrt(5)) and B [out, r] zero, registered as
+  // submodules lora_A and lora_B (so their weights are named as PEFT saves them).
+  void attach_lora(int64_t r, double scale, double dropout, at::Generator& generator);
+  bool has_lora() const { return lora_A_ != nullptr; }
+  torch::Tensor& lora_A() { return lora_A_->weight; }
+  torch::Tensor& lora_B() { return lora_B_->weight; }
+
   torch::Tensor weight;
   torch::Tensor bias;  // undefined without bias
+
+ private:
+  std::shared_ptr<LinearImpl> lora_A_;
+  std::shared_ptr<LinearImpl> lora_B_;
+  double lora_scale_ = 0;
+  double lora_dropout_ = 0;
 };
 TORCH_MODULE(Linear);
 

@@ -57,8 +57,8 @@ LoadReport load_into(torch::nn::Module& module, const TensorMap& tensors, const 
 
 TensorMap state_dict(const torch::nn::Module& module) {
   TensorMap tensors;
-  for (const auto& item : module.named_parameters(true)) tensors[item.key()] = item.value().detach().cpu().contiguous();
-  for (const auto& item : module.named_buffers(true)) tensors[item.key()] = item.value().detach().cpu().contiguous();
+  for (const auto& item : module.named_parameters(true)) tensors[item.key()] = item.value().detach().to(torch::kCPU, false, /*copy=*/true).contiguous();
+  for (const auto& item : module.named_buffers(true)) tensors[item.key()] = item.value().detach().to(torch::kCPU, false, /*copy=*/true).contiguous();
   return tensors;
 }
 

@@ -16,6 +16,7 @@
 
 #include <icma/model/config.hpp>
 
+#include <torch/nn/module.h>
 #include <torch/types.h>
 
 #include <filesystem>

@@ -54,6 +54,13 @@ struct ModelConfig {
   std::optional<RopeScaling> rope_scaling;
   std::optional<int64_t> sliding_window;  // Mistral: a token sees this many, itself included
 
+  // Dropout in training mode (OPT: "dropout" after attention and MLP,
+  // "attention_dropout" on attention weights, "activation_dropout" after the
+  // MLP's activation; Llama family: "attention_dropout").
+  double hidden_dropout = 0.0;
+  double attention_dropout = 0.0;
+  double activation_dropout = 0.0;
+
   bool tie_word_embeddings = false;
   int64_t word_embed_proj_dim = 0;  // OPT: != hidden_size adds project_in/out
 

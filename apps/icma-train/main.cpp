@@ -1,0 +1,208 @@
+// icma-train: in-context molecule tuning. Fine-tunes a causal LM (a Hugging
+// Face model directory) on prompt JSONL from icma-prompt, with LoRA (PEFT
+// layout out) or on every weight (--full), resumably and data-parallel.
+//
+//   icma-train --model galactica-125m/ --train train.jsonl --valid valid.jsonl --out run/
+//   icma-train --model run/ ... --resume                      continue run/ from its newest checkpoint
+//   torchrun-style: RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=29500 icma-train ... (one per rank)
+//   icma-train merge --model galactica-125m/ --adapter run/ --out merged/
+//   icma-train init --config configs/models/tiny-llama.json --out tiny/
+
+#include <ATen/Parallel.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "icma/core/app.hpp"
+#include "icma/core/atomic_file.hpp"
+#include "icma/core/error.hpp"
+#include "icma/llm/tokenizer.hpp"
+#include "icma/llm/tokenizer_builder.hpp"
+#include "icma/model/causal_lm.hpp"
+#include "icma/model/data_parallel.hpp"
+#include "icma/model/lora.hpp"
+#include "icma/model/training.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TrainFlags {
+  std::string model;
+  std::string train;
+  std::string valid;
+  std::string out;
+  bool full = false;
+  int64_t lora_r = 8;
+  double lora_alpha = 16;
+  double lora_dropout = 0.05;
+  std::vector<std::string> lora_targets;
+  int64_t cutoff_len = 1024;
+  bool train_on_inputs = false;
+  std::string schedule = "linear";
+  icma::model::TrainingOptions options;
+};
+
+// Tokenizer files a model directory carries, copied along with new weights.
+const char* const kTokenizerFiles[] = {"tokenizer.json", "tokenizer.model", "tokenizer_config.json",
+                                       "special_tokens_map.json", "added_tokens.json", "vocab.json", "merges.txt",
+                                       "generation_config.json"};
+
+void copy_tokenizer_files(const fs::path& from, const fs::path& to) {
+  fs::create_directories(to);
+  for (const char* name : kTokenizerFiles) {
+    if (fs::exists(from / name)) fs::copy_file(from / name, to / name, fs::copy_options::overwrite_existing);
+  }
+}
+
+icma::model::Schedule parse_schedule(const std::string& name) {
+  if (name == "linear") return icma::model::Schedule::kLinear;
+  if (name == "cosine") return icma::model::Schedule::kCosine;
+  if (name == "constant") return icma::model::Schedule::kConstant;
+  throw icma::InputError("--schedule must be linear, cosine or constant, not \"" + name + "\"");
+}
+
+int train(TrainFlags& flags, const icma::CommonOptions& common) {
+  for (const auto& [value, name] : {std::pair{flags.model, "--model"}, {flags.train, "--train"}, {flags.out, "--out"}}) {
+    if (value.empty()) throw icma::InputError(std::string(name) + " is required (see --help)");
+  }
+  at::set_num_threads(static_cast<int>(common.resolved_threads()));
+  auto parallel = icma::model::DataParallel::from_environment();
+  const icma::llm::Tokenizer tokenizer = icma::llm::Tokenizer::load(flags.model);
+  icma::model::TokenizeStats stats;
+  const auto train_set = icma::model::read_training_examples(flags.train, tokenizer, flags.cutoff_len,
+                                                             flags.train_on_inputs, common.resolved_threads(), &stats);
+  std::vector<icma::model::TrainingExample> valid_set;
+  if (!flags.valid.empty()) {
+    valid_set = icma::model::read_training_examples(flags.valid, tokenizer, flags.cutoff_len, flags.train_on_inputs,
+                                                    common.resolved_threads(), nullptr);
+  }
+  auto model = icma::model::CausalLM::load(flags.model);
+  icma::model::TrainingOptions& options = flags.options;
+  options.out = flags.out;
+  options.base_model = fs::absolute(flags.model).lexically_normal().string();
+  options.seed = common.seed;
+  options.schedule = parse_schedule(flags.schedule);
+  options.pad_token_id = model->config().pad_token_id.value_or(
+      tokenizer.special_tokens().pad ? static_cast<int64_t>(*tokenizer.special_tokens().pad) : 0);
+  if (!flags.full) {
+    icma::model::LoraConfig lora;
+    lora.r = flags.lora_r;
+    lora.alpha = flags.lora_alpha;
+    lora.dropout = flags.lora_dropout;
+    lora.target_modules = flags.lora_targets;
+    const auto adapted = icma::model::attach_lora(*model, lora, common.seed);
+    spdlog::info("LoRA r={} alpha={} on {} linear layers ({})", lora.r, lora.alpha, adapted.size(),
+                 nlohmann::json(lora.target_modules).dump());
+    options.lora = lora;
+  }
+  int64_t trainable = 0;
+  for (const auto& parameter : model->module().parameters()) {
+    if (parameter.requires_grad()) trainable += parameter.numel();
+  }
+  spdlog::info("{} training examples ({} cut to {} tokens), {} validation; {} trainable parameters of {}",
+               train_set.size(), stats.truncated, flags.cutoff_len, valid_set.size(), trainable,
+               model->config().num_parameters());
+  const auto result = icma::model::train(*model, train_set, valid_set, options, *parallel);
+  if (parallel->is_main() && flags.full && result.steps == (options.max_steps > 0 ? options.max_steps : result.steps)) {
+    copy_tokenizer_files(flags.model, flags.out);
+  }
+  nlohmann::json summary{{"steps", result.steps}, {"resumed_from", result.resumed_from}, {"last_loss", result.last_loss}};
+  if (result.first_eval_loss) summary["first_eval_loss"] = *result.first_eval_loss;
+  if (result.final_eval_loss) summary["final_eval_loss"] = *result.final_eval_loss;
+  if (parallel->is_main()) std::cout << summary.dump() << "\n";
+  return 0;
+}
+
+int merge(const std::string& model_dir, const std::string& adapter, const std::string& out) {
+  icma::model::LoadOptions options;
+  options.adapter = adapter;
+  const auto model = icma::model::CausalLM::load(model_dir, options);
+  model->save(out);
+  copy_tokenizer_files(model_dir, out);
+  spdlog::info("wrote {} (base {} + adapter {})", out, model_dir, adapter);
+  return 0;
+}
+
+int init(const std::string& config_path, const std::string& out, uint64_t seed) {
+  const icma::model::ModelConfig config = icma::model::ModelConfig::load(config_path);
+  // The byte-level tokenizer: 256 byte tokens after the 4 special tokens.
+  const icma::llm::ByteLevelTokenizerFiles files = icma::llm::byte_level_tokenizer_files(config.vocab_size);
+  const auto model = icma::model::CausalLM::random(config, seed);
+  model->save(out);
+  icma::write_file_atomically((fs::path(out) / "tokenizer.json").string(), files.tokenizer_json);
+  icma::write_file_atomically((fs::path(out) / "tokenizer_config.json").string(), files.tokenizer_config_json);
+  spdlog::info("wrote {}: a random {} model ({} parameters) with a byte-level tokenizer", out, config.model_type,
+               config.num_parameters());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "icma-train: fine-tune a causal LM on ICMA prompts (JSONL from icma-prompt) with LoRA or fully.\n"
+      "Loss on target tokens only; AdamW with warm-up and linear/cosine decay; gradient accumulation and clipping;\n"
+      "checkpoints (atomic) every --save-steps and at the end; --resume continues bit-identically;\n"
+      "data parallel when started torchrun-style (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT).\n"
+      "Output: a PEFT adapter (adapter_config.json, adapter_model.safetensors) or, with --full, a HF model directory.\n\n"
+      "  icma-train --model MODEL_DIR --train train.jsonl --valid valid.jsonl --out run/ --epochs 10\n"
+      "  icma-train merge --model MODEL_DIR --adapter run/ --out merged/\n"
+      "  icma-train init --config configs/models/tiny-llama.json --out tiny/"};
+  icma::CommonOptions common;
+  icma::add_common_options(app, common);
+  app.require_subcommand(0, 1);
+
+  TrainFlags flags;
+  auto& o = flags.options;
+  app.add_option("--model", flags.model, "HF model directory (config.json, weights, tokenizer)");
+  app.add_option("--train", flags.train, "training prompts (JSONL: id, prompt, target)");
+  app.add_option("--valid", flags.valid, "validation prompts: loss before training, every --eval-steps and at the end");
+  app.add_option("--out", flags.out, "output directory: adapter or model, checkpoint-N/, train_log.jsonl");
+  app.add_flag("--full", flags.full, "fine-tune every weight instead of LoRA (the ICMA code does this for Galactica-125M)");
+  app.add_option("--lora-r", flags.lora_r, "LoRA rank")->capture_default_str();
+  app.add_option("--lora-alpha", flags.lora_alpha, "LoRA alpha (scale = alpha / r)")->capture_default_str();
+  app.add_option("--lora-dropout", flags.lora_dropout, "dropout on LoRA's input")->capture_default_str();
+  app.add_option("--lora-target", flags.lora_targets,
+                 "module names to adapt (repeatable; default: every linear layer but lm_head)");
+  app.add_option("--epochs", o.epochs, "passes over the training prompts")->capture_default_str();
+  app.add_option("--max-steps", o.max_steps, "optimizer steps (overrides --epochs when > 0)")->capture_default_str();
+  app.add_option("--global-batch", o.global_batch, "examples per optimizer step, over all processes")->capture_default_str();
+  app.add_option("--micro-batch", o.micro_batch, "examples per forward pass (gradient accumulation makes up the rest)")
+      ->capture_default_str();
+  app.add_option("--lr", o.learning_rate, "peak learning rate")->capture_default_str();
+  app.add_option("--weight-decay", o.weight_decay, "AdamW weight decay")->capture_default_str();
+  app.add_option("--warmup-steps", o.warmup_steps, "linear warm-up steps")->capture_default_str();
+  app.add_option("--schedule", flags.schedule, "after warm-up: linear, cosine or constant")->capture_default_str();
+  app.add_option("--max-grad-norm", o.max_grad_norm, "gradient clipping (0 = off)")->capture_default_str();
+  app.add_option("--cutoff-len", flags.cutoff_len, "tokens kept per example (prompt + target)")->capture_default_str();
+  app.add_flag("--train-on-inputs", flags.train_on_inputs, "count prompt tokens in the loss too");
+  app.add_flag("!--no-group-by-length", o.group_by_length, "plain shuffled order instead of length-grouped batches");
+  app.add_option("--save-steps", o.save_steps, "checkpoint every N steps (0 = only at the end)")->capture_default_str();
+  app.add_option("--save-total-limit", o.save_total_limit, "checkpoints kept")->capture_default_str();
+  app.add_option("--eval-steps", o.eval_steps, "validation loss every N steps (0 = only at the end)")->capture_default_str();
+  app.add_option("--log-steps", o.log_steps, "train_log.jsonl line every N steps")->capture_default_str();
+  app.add_flag("--resume", o.resume, "continue from the newest checkpoint in --out");
+  app.add_option("--stop-after", o.stop_after_steps, "stop after N steps of this run, as an interruption would (testing)");
+
+  std::string merge_model, merge_adapter, merge_out;
+  CLI::App* merge_command = app.add_subcommand("merge", "fold a LoRA adapter into its base model -> HF model directory");
+  merge_command->add_option("--model", merge_model, "base model directory")->required();
+  merge_command->add_option("--adapter", merge_adapter, "PEFT adapter directory")->required();
+  merge_command->add_option("--out", merge_out, "output model directory")->required();
+
+  std::string init_config, init_out;
+  CLI::App* init_command = app.add_subcommand(
+      "init", "a randomly initialised model with a byte-level tokenizer, for demos and CI (no download)");
+  init_command->add_option("--config", init_config, "HF config.json (e.g. configs/models/tiny-llama.json)")->required();
+  init_command->add_option("--out", init_out, "output model directory")->required();
+
+  return icma::run_app(app, common, argc, argv, [&] {
+    if (*merge_command) return merge(merge_model, merge_adapter, merge_out);
+    if (*init_command) return init(init_config, init_out, common.seed);
+    return train(flags, common);
+  });
+}

@@ -1,0 +1,326 @@
+// The training loop, its checkpoints and its log (see training.hpp).
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <regex>
+
+#include <nlohmann/json.hpp>
+
+#include "icma/core/atomic_directory.hpp"
+#include "icma/core/atomic_file.hpp"
+#include "icma/core/error.hpp"
+#include "icma/core/progress.hpp"
+#include "icma/core/random.hpp"
+#include "icma/model/training.hpp"
+#include "icma/weights/state_dict.hpp"
+#include "icma/weights/tensor_file.hpp"
+#include "training_batch.hpp"
+
+namespace icma::model {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The generator dropout draws from (LibTorch's default CPU generator).
+at::Generator dropout_generator() { return at::detail::getDefaultCPUGenerator(); }
+
+// The settings a resumed run must share with the run it continues.
+nlohmann::json run_fingerprint(const TrainingOptions& options, std::size_t examples) {
+  nlohmann::json fingerprint{{"examples", examples},         {"epochs", options.epochs},
+                             {"max_steps", options.max_steps}, {"global_batch", options.global_batch},
+                             {"learning_rate", options.learning_rate}, {"warmup_steps", options.warmup_steps},
+                             {"seed", options.seed},         {"group_by_length", options.group_by_length},
+                             {"lora", options.lora.has_value()}};
+  if (options.lora) fingerprint["lora_r"] = options.lora->r;
+  return fingerprint;
+}
+
+double learning_rate_at(const TrainingOptions& options, int64_t step, int64_t total_steps) {
+  // As transformers' schedules: LambdaLR factors of the number of steps taken.
+  if (step < options.warmup_steps) {
+    return options.learning_rate * static_cast<double>(step) / static_cast<double>(std::max<int64_t>(1, options.warmup_steps));
+  }
+  const double progress = static_cast<double>(step - options.warmup_steps) /
+                          static_cast<double>(std::max<int64_t>(1, total_steps - options.warmup_steps));
+  switch (options.schedule) {
+    case Schedule::kConstant: return options.learning_rate;
+    case Schedule::kCosine: return options.learning_rate * std::max(0.0, 0.5 * (1.0 + std::cos(M_PI * progress)));
+    case Schedule::kLinear: break;
+  }
+  return options.learning_rate * std::max(0.0, 1.0 - progress);
+}
+
+// The order of an epoch: a seeded permutation, optionally length-grouped.
+std::vector<std::size_t> epoch_order(const std::vector<TrainingExample>& examples, const TrainingOptions& options,
+                                     int64_t epoch) {
+  std::vector<std::size_t> order(examples.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  Rng rng = Rng::for_stream(options.seed, static_cast<uint64_t>(epoch));
+  for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+  if (options.group_by_length) {
+    const std::size_t run = static_cast<std::size_t>(options.global_batch) * 50;
+    for (std::size_t start = 0; start < order.size(); start += run) {
+      const auto end = order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), start + run));
+      std::stable_sort(order.begin() + static_cast<std::ptrdiff_t>(start), end, [&](std::size_t a, std::size_t b) {
+        return examples[a].ids.size() > examples[b].ids.size();
+      });
+    }
+  }
+  return order;
+}
+
+std::vector<torch::Tensor> trainable_parameters(CausalLM& model) {
+  std::vector<torch::Tensor> parameters;
+  for (const auto& parameter : model.module().parameters()) {
+    if (parameter.requires_grad()) parameters.push_back(parameter);
+  }
+  return parameters;
+}
+
+class Checkpoints {
+ public:
+  Checkpoints(CausalLM& model, const TrainingOptions& options) : model_(model), options_(options) {}
+
+  fs::path path_of(int64_t step) const { return options_.out / ("checkpoint-" + std::to_string(step)); }
+
+  // The newest complete checkpoint's step, or 0.
+  int64_t newest() const {
+    int64_t best = 0;
+    if (!fs::exists(options_.out)) return 0;
+    const std::regex pattern("checkpoint-([0-9]+)");
+    for (const auto& entry : fs::directory_iterator(options_.out)) {
+      std::smatch match;
+      const std::string name = entry.path().filename().string();
+      if (std::regex_match(name, match, pattern) && fs::exists(entry.path() / "trainer_state.json")) {
+        best = std::max<int64_t>(best, std::stoll(match[1]));
+      }
+    }
+    return best;
+  }
+
+  void save(int64_t step, torch::optim::Optimizer& optimizer, const nlohmann::json& state) {
+    AtomicDirectory directory(path_of(step).string());
+    const fs::path staging = directory.staging_path();
+    save_weights(staging);
+    torch::save(optimizer, (staging / "optimizer.pt").string());
+    // The dropout generator, so that a resumed run draws the same masks.
+    const torch::Tensor rng_state = dropout_generator().get_state();
+    weights::write_safetensors(staging / "rng_state.safetensors", {{"cpu", rng_state}});
+    write_file_atomically((staging / "trainer_state.json").string(), state.dump(2) + "\n");
+    directory.commit();
+    prune(step);
+  }
+
+  nlohmann::json load(int64_t step, torch::optim::Optimizer& optimizer) {
+    const fs::path path = path_of(step);
+    if (options_.lora) {
+      load_lora(model_, path);
+    } else {
+      weights::load_into(model_.module(), weights::read_safetensors(path / "model.safetensors"), (path / "model.safetensors").string());
+    }
+    torch::load(optimizer, (path / "optimizer.pt").string());
+    dropout_generator().set_state(weights::read_safetensors(path / "rng_state.safetensors").at("cpu").clone());
+    return nlohmann::json::parse(read_file((path / "trainer_state.json").string()));
+  }
+
+  void save_weights(const fs::path& dir) {
+    if (options_.lora) {
+      save_lora(model_, *options_.lora, dir, options_.base_model);
+    } else {
+      model_.save(dir);
+    }
+  }
+
+ private:
+  void prune(int64_t newest_step) {
+    if (options_.save_total_limit <= 0) return;
+    std::vector<int64_t> steps;
+    const std::regex pattern("checkpoint-([0-9]+)");
+    for (const auto& entry : fs::directory_iterator(options_.out)) {
+      std::smatch match;
+      const std::string name = entry.path().filename().string();
+      if (std::regex_match(name, match, pattern)) steps.push_back(std::stoll(match[1]));
+    }
+    std::sort(steps.begin(), steps.end());
+    while (static_cast<int64_t>(steps.size()) > options_.save_total_limit) {
+      if (steps.front() != newest_step) fs::remove_all(path_of(steps.front()));
+      steps.erase(steps.begin());
+    }
+  }
+
+  CausalLM& model_;
+  const TrainingOptions& options_;
+};
+
+// train_log.jsonl: one JSON object per logged step or evaluation. A resumed
+// run first drops the lines after its checkpoint, so the log reads as one run.
+class TrainingLog {
+ public:
+  TrainingLog(const fs::path& path, int64_t keep_through_step, bool enabled) : enabled_(enabled) {
+    if (!enabled_) return;
+    std::string kept;
+    if (keep_through_step > 0 && fs::exists(path)) {
+      std::ifstream in(path);
+      std::string line;
+      while (std::getline(in, line)) {
+        try {
+          if (nlohmann::json::parse(line).value("step", int64_t{0}) <= keep_through_step) kept += line + "\n";
+        } catch (const nlohmann::json::exception&) {
+          // A line cut by the interruption: dropped.
+        }
+      }
+    }
+    write_file_atomically(path.string(), kept);
+    out_.open(path, std::ios::app);
+  }
+  void write(const nlohmann::json& entry) {
+    if (!enabled_) return;
+    out_ << entry.dump() << "\n";
+    out_.flush();
+  }
+
+ private:
+  bool enabled_;
+  std::ofstream out_;
+};
+
+}  // namespace
+
+TrainingResult train(CausalLM& model, const std::vector<TrainingExample>& train_set,
+                     const std::vector<TrainingExample>& valid_set, const TrainingOptions& options,
+                     DataParallel& parallel) {
+  if (train_set.empty()) throw InputError("no training examples");
+  if (options.micro_batch <= 0 || options.global_batch <= 0) throw InputError("batch sizes must be positive");
+  if (options.global_batch % parallel.world_size() != 0) {
+    throw InputError("global batch " + std::to_string(options.global_batch) + " is not a multiple of the " +
+                     std::to_string(parallel.world_size()) + " processes");
+  }
+  fs::create_directories(options.out);
+  const int64_t examples = static_cast<int64_t>(train_set.size());
+  const int64_t steps_per_epoch = (examples + options.global_batch - 1) / options.global_batch;
+  const int64_t total_steps = options.max_steps > 0 ? options.max_steps : steps_per_epoch * options.epochs;
+
+  std::vector<torch::Tensor> parameters = trainable_parameters(model);
+  if (parameters.empty()) throw Error("the model has no trainable parameters");
+  torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(options.learning_rate)
+                                                .betas({options.adam_beta1, options.adam_beta2})
+                                                .eps(options.adam_epsilon)
+                                                .weight_decay(options.weight_decay));
+  Checkpoints checkpoints(model, options);
+  const nlohmann::json fingerprint = run_fingerprint(options, train_set.size());
+
+  TrainingResult result;
+  int64_t step = 0;
+  if (options.resume) {
+    step = checkpoints.newest();
+    if (step > 0) {
+      const nlohmann::json state = checkpoints.load(step, optimizer);
+      if (state.at("run") != fingerprint) {
+        throw InputError((checkpoints.path_of(step) / "trainer_state.json").string(), 0,
+                         "was written by a run with other settings (" + state.at("run").dump() + "); start afresh or use another --out");
+      }
+      result.resumed_from = step;
+      spdlog::info("resuming from {} (step {} of {})", checkpoints.path_of(step).string(), step, total_steps);
+    }
+  }
+  if (step == 0) dropout_generator().set_current_seed(options.seed);
+
+  TrainingLog log(options.out / "train_log.jsonl", step, parallel.is_main());
+  if (step == 0 && !valid_set.empty() && parallel.is_main()) {
+    result.first_eval_loss = evaluate_loss(model, valid_set, options.micro_batch, options.pad_token_id);
+    log.write({{"step", 0}, {"eval_loss", *result.first_eval_loss}});
+  }
+
+  model.module().train();
+  Progress progress("train", static_cast<std::size_t>(total_steps - step));
+  std::vector<std::size_t> order;
+  int64_t order_epoch = -1;
+  int64_t steps_this_run = 0;
+  const auto started = std::chrono::steady_clock::now();
+  int64_t positions_seen = 0;
+  while (step < total_steps) {
+    const int64_t epoch = step / steps_per_epoch;
+    if (epoch != order_epoch) {
+      order = epoch_order(train_set, options, epoch);
+      order_epoch = epoch;
+    }
+    const int64_t begin = (step % steps_per_epoch) * options.global_batch;
+    const int64_t end = std::min<int64_t>(examples, begin + options.global_batch);
+    int64_t global_tokens = 0;
+    for (int64_t i = begin; i < end; ++i) global_tokens += detail::loss_tokens(train_set[order[static_cast<std::size_t>(i)]]);
+    // This process's contiguous share of the global batch.
+    const int64_t share = (end - begin + parallel.world_size() - 1) / parallel.world_size();
+    const int64_t shard_begin = std::min<int64_t>(end, begin + share * parallel.rank());
+    const int64_t shard_end = std::min<int64_t>(end, shard_begin + share);
+
+    optimizer.zero_grad();
+    double loss_total = 0;
+    for (int64_t start = shard_begin; start < shard_end; start += options.micro_batch) {
+      std::vector<const TrainingExample*> batch;
+      for (int64_t i = start; i < std::min<int64_t>(shard_end, start + options.micro_batch); ++i) {
+        batch.push_back(&train_set[order[static_cast<std::size_t>(i)]]);
+      }
+      detail::LossSum part = detail::loss_sum(model, batch, options.pad_token_id);
+      if (global_tokens > 0) (part.sum / static_cast<double>(global_tokens)).backward();
+      loss_total += part.sum.item<double>();
+      positions_seen += part.positions;
+    }
+    std::vector<torch::Tensor> gradients;
+    for (auto& parameter : parameters) {
+      if (!parameter.grad().defined()) parameter.mutable_grad() = torch::zeros_like(parameter);
+      gradients.push_back(parameter.grad());
+    }
+    torch::Tensor loss_tensor = torch::tensor({loss_total}, torch::kFloat64);
+    parallel.all_reduce_sum(gradients);
+    parallel.all_reduce_sum({loss_tensor});
+    const double loss = global_tokens > 0 ? loss_tensor.item<double>() / static_cast<double>(global_tokens) : 0.0;
+    double grad_norm = 0;
+    if (options.max_grad_norm > 0) {
+      grad_norm = torch::nn::utils::clip_grad_norm_(parameters, options.max_grad_norm);
+    }
+    const double lr = learning_rate_at(options, step, total_steps);
+    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    optimizer.step();
+    ++step;
+    ++steps_this_run;
+    result.last_loss = loss;
+    progress.advance();
+
+    if (options.log_steps > 0 && (step % options.log_steps == 0 || step == total_steps)) {
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      log.write({{"step", step},
+                 {"epoch", static_cast<double>(step) / static_cast<double>(steps_per_epoch)},
+                 {"loss", loss},
+                 {"learning_rate", lr},
+                 {"grad_norm", grad_norm},
+                 {"tokens_per_second", seconds > 0 ? static_cast<double>(positions_seen) * parallel.world_size() / seconds : 0.0}});
+    }
+    const bool last = step == total_steps;
+    if (!valid_set.empty() && parallel.is_main() && (last || (options.eval_steps > 0 && step % options.eval_steps == 0))) {
+      const double eval_loss = evaluate_loss(model, valid_set, options.micro_batch, options.pad_token_id);
+      log.write({{"step", step}, {"eval_loss", eval_loss}});
+      if (last) result.final_eval_loss = eval_loss;
+    }
+    if (parallel.is_main() && (last || (options.save_steps > 0 && step % options.save_steps == 0))) {
+      checkpoints.save(step, optimizer, {{"step", step}, {"total_steps", total_steps}, {"run", fingerprint}, {"loss", loss}});
+    }
+    parallel.barrier();
+    if (options.stop_after_steps > 0 && steps_this_run >= options.stop_after_steps && !last) {
+      spdlog::warn("stopping after {} steps as asked (--stop-after)", steps_this_run);
+      result.steps = step;
+      return result;
+    }
+  }
+  progress.finish();
+  model.module().eval();
+  if (parallel.is_main()) checkpoints.save_weights(options.out);
+  result.steps = step;
+  return result;
+}
+
+}  // namespace icma::model
