@@ -19,6 +19,7 @@
 #include "icma/core/app.hpp"
 #include "icma/core/atomic_file.hpp"
 #include "icma/core/error.hpp"
+#include "icma/data/dataset.hpp"
 #include "icma/llm/tokenizer.hpp"
 #include "icma/llm/tokenizer_builder.hpp"
 #include "icma/model/causal_lm.hpp"
@@ -127,16 +128,25 @@ int merge(const std::string& model_dir, const std::string& adapter, const std::s
   return 0;
 }
 
-int init(const std::string& config_path, const std::string& out, uint64_t seed) {
+int init(const std::string& config_path, const std::string& out, const std::vector<std::string>& corpus_files,
+         uint64_t seed) {
   const icma::model::ModelConfig config = icma::model::ModelConfig::load(config_path);
-  // The byte-level tokenizer: 256 byte tokens after the 4 special tokens.
-  const icma::llm::ByteLevelTokenizerFiles files = icma::llm::byte_level_tokenizer_files(config.vocab_size);
+  // The byte-level tokenizer: 256 byte tokens after the 4 special tokens,
+  // then BPE merges learnt from the corpus's SMILES and captions.
+  std::vector<std::string> texts;
+  for (const std::string& file : corpus_files) {
+    for (const auto& record : icma::data::read_dataset(file).records) {
+      texts.push_back(record.smiles);
+      texts.push_back(record.description);
+    }
+  }
+  const icma::llm::ByteLevelTokenizerFiles files = icma::llm::byte_level_tokenizer_files(config.vocab_size, texts);
   const auto model = icma::model::CausalLM::random(config, seed);
   model->save(out);
   icma::write_file_atomically((fs::path(out) / "tokenizer.json").string(), files.tokenizer_json);
   icma::write_file_atomically((fs::path(out) / "tokenizer_config.json").string(), files.tokenizer_config_json);
-  spdlog::info("wrote {}: a random {} model ({} parameters) with a byte-level tokenizer", out, config.model_type,
-               config.num_parameters());
+  spdlog::info("wrote {}: a random {} model ({} parameters) with a byte-level tokenizer ({} texts learnt from)", out,
+               config.model_type, config.num_parameters(), texts.size());
   return 0;
 }
 
@@ -195,14 +205,18 @@ int main(int argc, char** argv) {
   merge_command->add_option("--out", merge_out, "output model directory")->required();
 
   std::string init_config, init_out;
+  std::vector<std::string> init_corpus;
   CLI::App* init_command = app.add_subcommand(
       "init", "a randomly initialised model with a byte-level tokenizer, for demos and CI (no download)");
   init_command->add_option("--config", init_config, "HF config.json (e.g. configs/models/tiny-llama.json)")->required();
   init_command->add_option("--out", init_out, "output model directory")->required();
+  init_command->add_option("--corpus", init_corpus,
+                           "dataset TSV(s) whose SMILES and captions the tokenizer learns BPE merges from, up to "
+                           "vocab_size (default: bytes only)");
 
   return icma::run_app(app, common, argc, argv, [&] {
     if (*merge_command) return merge(merge_model, merge_adapter, merge_out);
-    if (*init_command) return init(init_config, init_out, common.seed);
+    if (*init_command) return init(init_config, init_out, init_corpus, common.seed);
     return train(flags, common);
   });
 }

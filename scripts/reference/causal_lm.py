@@ -109,7 +109,13 @@ class CausalLM:
         self.w = {("model." + k if config["model_type"] == "opt" and k.startswith("decoder.") else k): v.to(dtype)
                   for k, v in weights.items()}
         self.dtype = dtype
+        self.training = False  # dropout only in training mode, as nn.Module.train()
+        self.lora = {}  # module name -> (A, B, scale): PEFT's LoRA, for the training benchmark
         c = config
+        opt = c["model_type"] == "opt"
+        self.hidden_dropout = c.get("dropout", 0.1) if opt else 0.0
+        self.attention_dropout = c.get("attention_dropout", 0.0)
+        self.activation_dropout = c.get("activation_dropout", 0.0) if opt else 0.0
         self.type = c["model_type"]
         if self.type not in ("opt", "llama", "mistral", "qwen2"):
             raise ValueError(f"unsupported model_type {self.type}")
@@ -166,7 +172,14 @@ class CausalLM:
         return self.w.get(name)
 
     def linear(self, x, name):
-        return F.linear(x, self.w[name + ".weight"], self.w.get(name + ".bias"))
+        y = F.linear(x, self.w[name + ".weight"], self.w.get(name + ".bias"))
+        if name in self.lora:
+            a, b, scale, p = self.lora[name]
+            y = y + F.linear(F.linear(F.dropout(x, p, self.training), a), b) * scale
+        return y
+
+    def dropout(self, x, p):
+        return F.dropout(x, p, self.training) if p > 0 else x
 
     def layer_norm(self, x, name):
         return F.layer_norm(x, (x.shape[-1],), self.w.get(name + ".weight"), self.w.get(name + ".bias"), 1e-5)
@@ -219,7 +232,7 @@ class CausalLM:
         if self.type != "opt":  # OPT scaled the query instead
             scores = scores * self.head_dim ** -0.5
         scores = scores + mask4d
-        probs = F.softmax(scores, dim=-1, dtype=torch.float32).to(q.dtype)
+        probs = self.dropout(F.softmax(scores, dim=-1, dtype=torch.float32).to(q.dtype), self.attention_dropout)
         out = (probs @ v).transpose(1, 2).reshape(b, t, self.heads * self.head_dim)
         return self.linear(out, prefix + ("out_proj" if self.type == "opt" else "o_proj"))
 
@@ -254,11 +267,12 @@ class CausalLM:
             lp = f"{p}layers.{i}."
             if self.type == "opt":
                 h = self.layer_norm(x, lp + "self_attn_layer_norm") if self.pre_norm else x
-                h = x + self.attention(h, lp + "self_attn.", mask4d, rope, cache, i)
+                h = x + self.dropout(self.attention(h, lp + "self_attn.", mask4d, rope, cache, i), self.hidden_dropout)
                 if not self.pre_norm:
                     h = self.layer_norm(h, lp + "self_attn_layer_norm")
                 m = self.layer_norm(h, lp + "final_layer_norm") if self.pre_norm else h
-                m = self.linear(self.act(self.linear(m, lp + "fc1")), lp + "fc2")
+                m = self.dropout(self.act(self.linear(m, lp + "fc1")), self.activation_dropout)
+                m = self.dropout(self.linear(m, lp + "fc2"), self.hidden_dropout)
                 x = h + m
                 if not self.pre_norm:
                     x = self.layer_norm(x, lp + "final_layer_norm")

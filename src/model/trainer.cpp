@@ -298,6 +298,7 @@ TrainingResult train(CausalLM& model, const std::vector<TrainingExample>& train_
                  {"loss", loss},
                  {"learning_rate", lr},
                  {"grad_norm", grad_norm},
+                 {"elapsed_seconds", seconds},
                  {"tokens_per_second", seconds > 0 ? static_cast<double>(positions_seen) * parallel.world_size() / seconds : 0.0}});
     }
     const bool last = step == total_steps;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace icma::llm {
 
@@ -15,8 +16,17 @@ struct ByteLevelTokenizerFiles {
 };
 
 // Ids: 0 <pad>, 1 <s> (BOS, prepended to every encoding), 2 </s> (EOS),
-// 3 <unk>, then the 256 bytes. vocab_size must be at least 260; ids beyond
-// are unused rows of the model's embedding.
-ByteLevelTokenizerFiles byte_level_tokenizer_files(int64_t vocab_size);
+// 3 <unk>, then the 256 bytes, then one token per BPE merge learnt from
+// `corpus` (texts; may be empty), until vocab_size tokens. vocab_size must be
+// at least 260; ids beyond the learnt ones are unused rows of the model's
+// embedding.
+//
+// Learning is classic BPE (Sennrich et al. 2016) over words split as GPT-2's
+// pattern splits them (letters, digits and other characters in separate
+// runs, each with its leading space): the most frequent adjacent pair is
+// merged, ties going to the lexicographically smallest, so the result is
+// deterministic. Encoding applies the merges within the pre-tokenizer's
+// words, as any byte-level BPE does.
+ByteLevelTokenizerFiles byte_level_tokenizer_files(int64_t vocab_size, const std::vector<std::string>& corpus = {});
 
 }  // namespace icma::llm
