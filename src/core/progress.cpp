@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 namespace icma {
@@ -49,16 +51,24 @@ void Progress::report(std::size_t done, bool final_report) {
   const double seconds = std::chrono::duration<double>(last_report_ - start_).count();
   const double fraction = total_ == 0 ? 1.0 : static_cast<double>(done) / static_cast<double>(total_);
   const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
+  // Slow loops (training steps) read better as seconds per item, with what is left.
+  char speed[64];
+  if (rate >= 1.0 || done == 0) {
+    std::snprintf(speed, sizeof speed, "%.0f/s", rate);
+  } else {
+    const double remaining = static_cast<double>(total_ - std::min(done, total_)) / rate;
+    std::snprintf(speed, sizeof speed, "%.1f s each, %.0f s left", 1.0 / rate, remaining);
+  }
   if (on_terminal_) {
     constexpr int kWidth = 30;
     const int filled = static_cast<int>(fraction * kWidth);
     std::string bar(static_cast<std::size_t>(filled), '#');
     bar.resize(kWidth, '.');
-    std::fprintf(stderr, "\r%s [%s] %zu/%zu (%.0f/s)%s", label_.c_str(), bar.c_str(), done, total_, rate,
+    std::fprintf(stderr, "\r%s [%s] %zu/%zu (%s)%s", label_.c_str(), bar.c_str(), done, total_, speed,
                  final_report ? "\n" : "");
     std::fflush(stderr);
   } else {
-    spdlog::info("{}: {}/{} ({:.1f}%, {:.0f}/s)", label_, done, total_, 100.0 * fraction, rate);
+    spdlog::info("{}: {}/{} ({:.1f}%, {})", label_, done, total_, 100.0 * fraction, speed);
   }
 }
 
