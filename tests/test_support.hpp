@@ -8,11 +8,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "icma/core/error.hpp"
 
 namespace icma::testing {
 
@@ -51,6 +54,16 @@ inline std::string temp_dir() {
 inline void write_text(const std::string& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary);
   out << content;
+}
+
+// The message of the InputError `body` throws, or "no error".
+inline std::string input_error_message(const std::function<void()>& body) {
+  try {
+    body();
+  } catch (const icma::InputError& error) {
+    return error.what();
+  }
+  return "no error";
 }
 
 struct CommandResult {

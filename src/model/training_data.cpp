@@ -1,11 +1,9 @@
 // Prompt JSONL -> token ids with their loss span, and a batch -> its loss.
 
-#include <fstream>
-
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "icma/core/error.hpp"
+#include "icma/prompt/prompt_file.hpp"
 #include "training_batch.hpp"
 
 namespace icma::model {
@@ -25,32 +23,13 @@ std::string python_strip(const std::string& text) {
 std::vector<TrainingExample> read_training_examples(const std::string& path, const llm::Tokenizer& tokenizer,
                                                     int64_t cutoff_len, bool train_on_inputs, unsigned threads,
                                                     TokenizeStats* stats) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, 0, "cannot open");
   std::vector<std::string> ids, prompts, full_texts;
-  std::string line;
-  std::size_t number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    nlohmann::json row;
-    try {
-      row = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception& error) {
-      throw InputError(path, number, std::string("not a JSON object: ") + error.what());
-    }
-    for (const char* field : {"prompt", "target"}) {
-      if (!row.is_object() || !row.contains(field) || !row[field].is_string()) {
-        throw InputError(path, number, std::string("needs a string \"") + field + "\"");
-      }
-    }
-    ids.push_back(row.contains("id") ? (row["id"].is_string() ? row["id"].get<std::string>() : row["id"].dump())
-                                     : std::to_string(number));
-    const std::string prompt = row["prompt"].get<std::string>();
-    full_texts.push_back(prompt + row["target"].get<std::string>());
+  for (const prompt::PromptRecord& row : prompt::read_prompt_file(path)) {
+    ids.push_back(row.id);
+    full_texts.push_back(row.prompt + row.target);
     // The ICMA code masks len(tokenize(prompt.strip())) tokens, so the prompt's
     // trailing " \n" counts as target; so do we.
-    prompts.push_back(python_strip(prompt));
+    prompts.push_back(python_strip(row.prompt));
   }
   if (prompts.empty()) throw InputError(path, 0, "holds no prompts");
 

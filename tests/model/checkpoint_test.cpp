@@ -17,15 +17,6 @@ namespace {
 namespace fs = std::filesystem;
 using icma::model::CausalLM;
 
-std::string error_of(const std::function<void()>& body) {
-  try {
-    body();
-  } catch (const icma::InputError& error) {
-    return error.what();
-  }
-  return "no error";
-}
-
 // A copy of the mistral fixture whose weights `edit` may change.
 std::string broken_model(const std::string& name, const std::function<void(icma::weights::TensorMap&)>& edit) {
   const fs::path dir = fs::path(icma::testing::temp_dir()) / name;
@@ -41,19 +32,19 @@ std::string broken_model(const std::string& name, const std::function<void(icma:
 
 TEST(Checkpoint, MissingWeightIsNamed) {
   const std::string dir = broken_model("missing", [](auto& t) { t.erase("model.layers.1.mlp.down_proj.weight"); });
-  EXPECT_EQ(error_of([&] { CausalLM::load(dir); }),
+  EXPECT_EQ(icma::testing::input_error_message([&] { CausalLM::load(dir); }),
             dir + "/model.safetensors: missing weights: model.layers.1.mlp.down_proj.weight");
 }
 
 TEST(Checkpoint, ShapeMismatchIsNamed) {
   const std::string dir = broken_model("shape", [](auto& t) { t["model.norm.weight"] = torch::ones({31}); });
-  EXPECT_EQ(error_of([&] { CausalLM::load(dir); }),
+  EXPECT_EQ(icma::testing::input_error_message([&] { CausalLM::load(dir); }),
             dir + "/model.safetensors: weight \"model.norm.weight\" has shape [31] but the model needs [32]");
 }
 
 TEST(Checkpoint, UnexpectedWeightIsNamed) {
   const std::string dir = broken_model("extra", [](auto& t) { t["model.layers.9.mlp.up_proj.weight"] = torch::ones({1}); });
-  EXPECT_NE(error_of([&] { CausalLM::load(dir); }).find("weights the model does not have: model.layers.9.mlp.up_proj.weight"),
+  EXPECT_NE(icma::testing::input_error_message([&] { CausalLM::load(dir); }).find("weights the model does not have: model.layers.9.mlp.up_proj.weight"),
             std::string::npos);
 }
 
@@ -61,15 +52,15 @@ TEST(Checkpoint, TruncatedSafetensorsIsAnInputError) {
   const std::string dir = broken_model("truncated", [](auto&) {});
   const std::string bytes = icma::read_file(dir + "/model.safetensors");
   icma::testing::write_text(dir + "/model.safetensors", bytes.substr(0, bytes.size() - 100));
-  EXPECT_NE(error_of([&] { CausalLM::load(dir); }).find("truncated file?"), std::string::npos);
+  EXPECT_NE(icma::testing::input_error_message([&] { CausalLM::load(dir); }).find("truncated file?"), std::string::npos);
 }
 
 TEST(Checkpoint, NoWeightsOrNoConfig) {
   const fs::path dir = fs::path(icma::testing::temp_dir()) / "empty-model";
   fs::create_directories(dir);
-  EXPECT_NE(error_of([&] { CausalLM::load(dir); }).find("config.json: cannot open"), std::string::npos);
+  EXPECT_NE(icma::testing::input_error_message([&] { CausalLM::load(dir); }).find("config.json: cannot open"), std::string::npos);
   fs::copy_file(icma::testing::fixture_path("models/mistral/config.json"), dir / "config.json");
-  EXPECT_NE(error_of([&] { CausalLM::load(dir); }).find("no weights"), std::string::npos);
+  EXPECT_NE(icma::testing::input_error_message([&] { CausalLM::load(dir); }).find("no weights"), std::string::npos);
 }
 
 TEST(Checkpoint, ShardThatHoldsAnUnlistedWeightIsRefused) {
@@ -85,7 +76,7 @@ TEST(Checkpoint, ShardThatHoldsAnUnlistedWeightIsRefused) {
   ASSERT_NE(at, std::string::npos);
   index.replace(at, moved.size(), "\"model.norm.weight\": \"model-00001-of-00002.safetensors\"");
   icma::testing::write_text((dir / "model.safetensors.index.json").string(), index);
-  EXPECT_NE(error_of([&] { CausalLM::load(dir); }).find("which the index does not place in this shard"), std::string::npos);
+  EXPECT_NE(icma::testing::input_error_message([&] { CausalLM::load(dir); }).find("which the index does not place in this shard"), std::string::npos);
 }
 
 }  // namespace

@@ -17,15 +17,6 @@ using icma::model::ModelConfig;
 std::string shared_model(const std::string& name) { return icma::testing::shared_dir() + "/models/" + name; }
 std::string config_file(const std::string& name) { return std::string(ICMA_SOURCE_DIR) + "/configs/models/" + name; }
 
-std::string error_of(const std::function<void()>& body) {
-  try {
-    body();
-  } catch (const icma::InputError& error) {
-    return error.what();
-  }
-  return "no error";
-}
-
 TEST(ModelConfig, Mistral7B) {
   const ModelConfig config = ModelConfig::load(shared_model("mistral-7b-v0.1"));
   EXPECT_EQ(config.model_type, "mistral");
@@ -51,11 +42,11 @@ TEST(ModelConfig, Mistral7BShardedIndexNamesEveryParameter) {
   EXPECT_NO_THROW(icma::model::check_weight_names(config, names, checkpoint.source.string()));
   // And the check has teeth: one name fewer is reported by name.
   names.erase(std::find(names.begin(), names.end(), "model.layers.7.mlp.up_proj.weight"));
-  EXPECT_NE(error_of([&] { icma::model::check_weight_names(config, names, "index"); })
+  EXPECT_NE(icma::testing::input_error_message([&] { icma::model::check_weight_names(config, names, "index"); })
                 .find("missing weights: model.layers.7.mlp.up_proj.weight"),
             std::string::npos);
   // Shards are not here: loading says which one is missing.
-  EXPECT_NE(error_of([&] { icma::model::find_checkpoint(shared_model("mistral-7b-v0.1")); })
+  EXPECT_NE(icma::testing::input_error_message([&] { icma::model::find_checkpoint(shared_model("mistral-7b-v0.1")); })
                 .find("shard model-00001-of-00002.safetensors is missing"),
             std::string::npos);
 }
@@ -74,7 +65,7 @@ TEST(ModelConfig, Qwen25) {
 }
 
 TEST(ModelConfig, Gpt2IsRefusedWithTheSupportedList) {
-  EXPECT_EQ(error_of([] { ModelConfig::load(shared_model("gpt2")); }),
+  EXPECT_EQ(icma::testing::input_error_message([] { ModelConfig::load(shared_model("gpt2")); }),
             shared_model("gpt2") + "/config.json: unsupported model_type \"gpt2\" (supported: opt, llama, mistral, qwen2)");
 }
 
@@ -92,7 +83,7 @@ TEST(ModelConfig, BadFieldsAreNamed) {
   const std::string dir = icma::testing::temp_dir();
   auto load_text = [&](const std::string& text) {
     icma::testing::write_text(dir + "/config.json", text);
-    return error_of([&] { ModelConfig::load(dir); });
+    return icma::testing::input_error_message([&] { ModelConfig::load(dir); });
   };
   EXPECT_NE(load_text(R"({"model_type":"llama","vocab_size":10,"hidden_size":8,"num_attention_heads":2})")
                 .find("missing \"num_hidden_layers\""),

@@ -5,6 +5,7 @@
 
 #include "icma/core/error.hpp"
 #include "icma/weights/state_dict.hpp"
+#include "test_support.hpp"
 
 namespace {
 
@@ -16,15 +17,6 @@ struct TinyImpl : torch::nn::Module {
   torch::nn::Linear linear{nullptr};
   torch::nn::BatchNorm1d norm{nullptr};
 };
-
-std::string message_of(const std::function<void()>& body) {
-  try {
-    body();
-  } catch (const icma::InputError& error) {
-    return error.what();
-  }
-  return "no error";
-}
 
 TEST(StateDict, RoundTripsParametersAndBuffers) {
   TinyImpl source;
@@ -43,20 +35,20 @@ TEST(StateDict, MismatchesNameTheKey) {
   TinyImpl model;
   icma::weights::TensorMap tensors = icma::weights::state_dict(model);
   tensors["linear.weight"] = torch::zeros({2, 4});
-  EXPECT_NE(message_of([&] { icma::weights::load_into(model, tensors, "w.pth"); })
+  EXPECT_NE(icma::testing::input_error_message([&] { icma::weights::load_into(model, tensors, "w.pth"); })
                 .find("w.pth: weight \"linear.weight\" has shape [2, 4] but the model needs [2, 3]"),
             std::string::npos);
 
   tensors = icma::weights::state_dict(model);
   tensors.erase("norm.running_var");
-  EXPECT_NE(message_of([&] { icma::weights::load_into(model, tensors, "w.pth"); })
+  EXPECT_NE(icma::testing::input_error_message([&] { icma::weights::load_into(model, tensors, "w.pth"); })
                 .find("missing weights: norm.running_var"),
             std::string::npos);
   EXPECT_EQ(icma::weights::load_into(model, tensors, "w.pth", /*allow_missing=*/true).missing.size(), 1u);
 
   tensors = icma::weights::state_dict(model);
   tensors["extra.bias"] = torch::zeros({1});
-  EXPECT_NE(message_of([&] { icma::weights::load_into(model, tensors, "w.pth"); })
+  EXPECT_NE(icma::testing::input_error_message([&] { icma::weights::load_into(model, tensors, "w.pth"); })
                 .find("weights the model does not have: extra.bias"),
             std::string::npos);
 }

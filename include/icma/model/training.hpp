@@ -42,7 +42,7 @@ struct TokenizeStats {
   std::size_t without_targets = 0;    // no target token left after the cut
 };
 
-// Reads prompt JSONL ({"id", "prompt", "target", ...} per line) and tokenises
+// Reads a prompt file (include/icma/prompt/prompt_file.hpp) and tokenises
 // as the ICMA training code: ids = encode(prompt + target) with the
 // tokenizer's special tokens; the loss covers the ids after the first
 // len(encode(prompt.strip())) (every id with train_on_inputs): the official
