@@ -9,4 +9,7 @@ build_dir="${BUILD_DIR:-$root/build}"
 
 "$root/scripts/setup.sh"
 cd "$build_dir"
+# ctest runs test binaries side by side; one OpenMP thread each keeps LibTorch's
+# thread teams from spinning against each other for the same cores.
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 ctest --output-on-failure --parallel "$(nproc)" "$@"
