@@ -238,6 +238,40 @@ TEST(IcmaGenerate, StopStringsCutTheOutput) {
   EXPECT_EQ(cut, first.substr(0, first.find(stop)));
 }
 
+// Logits parity through the command: for every architecture, the summed
+// log-probabilities `score` prints equal those of scripts/reference/causal_lm.py
+// (an independent python3-torch implementation of the Transformers models),
+// from tests/fixtures/models/logits_reference.json, with this file's tokenizer.
+TEST(IcmaGenerate, ScoreEqualsTheReferenceImplementationOnEveryArchitecture) {
+  const nlohmann::json reference = testing::load_json(testing::fixture_path("models/logits_reference.json"))["score"];
+  for (const auto& [name, rows] : reference.items()) {
+    std::string jsonl;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      jsonl += nlohmann::json{{"id", "r" + std::to_string(i)}, {"task", "mol2cap"}, {"prompt", rows[i]["prompt"]},
+                              {"target", rows[i]["target"]}}.dump() + "\n";
+    }
+    const std::string prompts = write("parity-" + name + ".jsonl", jsonl);
+    const std::string out = dir() + "/parity-" + name + ".tsv";
+    const CommandResult result = testing::run_command(
+        "icma-generate", "score --model " + model(name) + " --prompts " + prompts + " --out " + out + " --tokenizer " +
+                             dir() + "/tokenizer --batch-size 2");
+    ASSERT_EQ(result.exit_code, 0) << name << ": " << result.output;
+    std::istringstream lines(read(out));
+    std::string line;
+    std::getline(lines, line);  // header
+    for (const auto& row : rows) {
+      ASSERT_TRUE(std::getline(lines, line)) << name;
+      std::istringstream fields(line);
+      std::string id, logprob, n_tokens;
+      std::getline(fields, id, '\t');
+      std::getline(fields, logprob, '\t');
+      std::getline(fields, n_tokens, '\t');
+      EXPECT_EQ(std::stoi(n_tokens), row["n_tokens"].get<int>()) << name << " " << id;
+      EXPECT_NEAR(std::stod(logprob), row["logprob"].get<double>(), 1e-4) << name << " " << id;
+    }
+  }
+}
+
 TEST(IcmaGenerate, ScoreWritesLogProbabilitiesAndTokenCounts) {
   const std::string prompts = write("score.jsonl", mol2cap_jsonl(3));
   const std::string out = dir() + "/score.tsv";
