@@ -16,6 +16,7 @@ packages=(
   librdkit-dev libboost-dev libopenbabel-dev libicu-dev libsentencepiece-dev liblucene++-dev libssl-dev libonig-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libgtest-dev
   libtorch-dev libgloo-dev libopenblas0-openmp wordnet-base
+  python3 gnuplot-nox curl
 )
 
 if [[ "${SKIP_APT:-0}" != 1 ]]; then
