@@ -63,13 +63,29 @@ std::vector<std::size_t> epoch_order(const std::vector<TrainingExample>& example
   Rng rng = Rng::for_stream(options.seed, static_cast<uint64_t>(epoch));
   for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
   if (options.group_by_length) {
-    const std::size_t run = static_cast<std::size_t>(options.global_batch) * 50;
+    const std::size_t batch = static_cast<std::size_t>(options.global_batch);
+    const std::size_t run = batch * 50;
     for (std::size_t start = 0; start < order.size(); start += run) {
       const auto end = order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), start + run));
       std::stable_sort(order.begin() + static_cast<std::ptrdiff_t>(start), end, [&](std::size_t a, std::size_t b) {
         return examples[a].ids.size() > examples[b].ids.size();
       });
     }
+    // Then the global batches themselves in a random order, so that the loss
+    // does not rise and fall with the lengths inside each run of 50. The short
+    // last batch stays last, where the step count expects it.
+    const std::size_t full = order.size() / batch;
+    std::vector<std::size_t> batches(full);
+    for (std::size_t i = 0; i < full; ++i) batches[i] = i;
+    for (std::size_t i = full; i > 1; --i) std::swap(batches[i - 1], batches[rng.below(i)]);
+    std::vector<std::size_t> shuffled;
+    shuffled.reserve(order.size());
+    for (std::size_t b : batches) {
+      shuffled.insert(shuffled.end(), order.begin() + static_cast<std::ptrdiff_t>(b * batch),
+                      order.begin() + static_cast<std::ptrdiff_t>((b + 1) * batch));
+    }
+    shuffled.insert(shuffled.end(), order.begin() + static_cast<std::ptrdiff_t>(full * batch), order.end());
+    order = std::move(shuffled);
   }
   return order;
 }

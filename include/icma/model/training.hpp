@@ -12,7 +12,8 @@
 //
 // Epoch order: a permutation drawn from Rng::for_stream(seed, epoch); with
 // length grouping, runs of 50 global batches are sorted longest first, so
-// micro-batches pad little (as HF's group_by_length). Everything a step
+// micro-batches pad little (as HF's group_by_length), and the global batches
+// are then shuffled. Everything a step
 // depends on is a function of (seed, step) or is saved in the checkpoint
 // (weights, AdamW moments, the dropout generator), which is why --resume is
 // bit-identical to an uninterrupted run.
