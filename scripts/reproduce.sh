@@ -84,11 +84,17 @@ mkdir -p "$run/.stamps" "$run/data"
 : > "$run/timings.tsv.new"
 log() { echo "[reproduce $(date +%H:%M:%S)] $*" >&2; }
 
-# stage NAME OUTPUT INPUTS... -- COMMAND...: runs COMMAND unless OUTPUT exists
-# and the stamp says the same command made it from inputs of the same size and
-# time; records the time taken (or "skipped") in timings.tsv.
+# stage NAME OUTPUT [--clean PATH] INPUTS... -- COMMAND...: runs COMMAND unless
+# OUTPUT exists and the stamp says the same command made it from inputs of the
+# same size and time; records the time taken (or "skipped") in timings.tsv.
+# A stage interrupted earlier with the same command continues (its partial
+# work is kept: training checkpoints, partial predictions); one last started
+# with another command (other settings) first removes OUTPUT, OUTPUT.partial
+# and the --clean path, so nothing stale is resumed.
 stage() {
   local name="$1" output="$2"; shift 2
+  local clean=""
+  if [[ "$1" == --clean ]]; then clean="$2"; shift 2; fi
   local inputs=()
   while [[ "$1" != -- ]]; do inputs+=("$1"); shift; done
   shift
@@ -99,6 +105,10 @@ stage() {
     log "$name: up to date"
     return
   fi
+  if [[ ! -f "$stamp.started" || "$(cat "$stamp.started")" != "$signature" ]]; then
+    rm -rf "$output" "$output.partial" ${clean:+"$clean"}
+  fi
+  printf '%s\n' "$signature" > "$stamp.started"
   log "$name ..."
   local start=$SECONDS
   "$@"
@@ -211,7 +221,7 @@ for task in "${tasks[@]}"; do
   # ---- fine-tuning, generation and scoring of both trained systems.
   for system in direct_ft icma; do
     s="$dir/$system"
-    stage "$task.$system.train" "$s/train/adapter_model.safetensors" "$s/train.jsonl" "$s/valid.jsonl" "$model/config.json" -- \
+    stage "$task.$system.train" "$s/train/adapter_model.safetensors" --clean "$s/train" "$s/train.jsonl" "$s/valid.jsonl" "$model/config.json" -- \
       "$bin/icma-train" --model "$model" --train "$s/train.jsonl" --valid "$s/valid.jsonl" --out "$s/train" \
       --cutoff-len "$cutoff" "${lora[@]}" "${train_budget[@]}" --resume "${common[@]}"
     stage "$task.$system.generate" "$s/predictions.tsv" "$s/test.jsonl" "$s/train/adapter_model.safetensors" -- \
