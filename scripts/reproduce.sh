@@ -14,7 +14,10 @@
 #   scripts/reproduce.sh [--dataset chebi20|pubchem324k] [--task mol2cap|cap2mol|both]
 #                        [--model HF_DIR] [--profile quick|paper] [--data-dir DIR]
 #                        [--out results/RUN] [--gnn WEIGHTS] [--wrap-smiles] [--threads N]
+#                        [--steps N] [--test-rows N]
 #
+# --steps and --test-rows override the profile's training length and test
+# subset (e.g. a few steps of a large model to check that everything runs).
 # --threads: 0 = all cores (default), 1 with the embedded tiny model.
 #
 # Without --model, an embedded default is made: the tiny Llama of
@@ -27,7 +30,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bin="${ICMA_BIN:-$root/build/bin}"
-dataset=chebi20 task=mol2cap profile=quick model="" out="" gnn="" wrap="" threads=""
+dataset=chebi20 task=mol2cap profile=quick model="" out="" gnn="" wrap="" threads="" steps="" rows=""
 data_dir="${ICMA_DATA_DIR:-$root/data}"
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
@@ -42,6 +45,8 @@ while (($#)); do
     --gnn) gnn="$2"; shift 2 ;;
     --wrap-smiles) wrap="--wrap-smiles"; shift ;;
     --threads) threads="$2"; shift 2 ;;
+    --steps) steps="$2"; shift 2 ;;
+    --test-rows) rows="$2"; shift 2 ;;
     -h|--help) usage 0 ;;
     *) echo "reproduce: unknown argument $1" >&2; usage 2 ;;
   esac
@@ -78,6 +83,17 @@ elif [[ "$profile" == quick ]]; then
 else
   echo "reproduce: --profile must be quick or paper" >&2; exit 2
 fi
+
+if [[ -n "$steps" ]]; then
+  budget=()
+  skip=0
+  for flag in "${train_budget[@]}"; do
+    if ((skip)); then skip=0; continue; fi
+    case "$flag" in --epochs|--max-steps) skip=1 ;; *) budget+=("$flag") ;; esac
+  done
+  train_budget=("${budget[@]}" --max-steps "$steps")
+fi
+[[ -n "$rows" ]] && test_rows="$rows"
 
 run="${out:-$root/results/$dataset-$profile-$task}"
 mkdir -p "$run/.stamps" "$run/data"
