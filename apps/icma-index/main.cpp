@@ -1,16 +1,25 @@
 // icma-index: build the retrieval index of a corpus (BM25 over captions,
-// fingerprints of molecules), and show what an index holds.
+// fingerprints and optionally GNN embeddings of molecules), show what an
+// index holds, and pre-train a GIN for users without weights.
 //
-//   icma-index build --corpus train.tsv --out index/
+//   icma-index build --corpus train.tsv --out index/ [--gnn gin.safetensors]
 //   icma-index info index/
+//   icma-index gnn-pretrain --corpus train.tsv --out gin.safetensors
+
+#include <ATen/Parallel.h>
 
 #include <iostream>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
 #include "icma/core/app.hpp"
 #include "icma/core/error.hpp"
+#include "icma/core/sha256.hpp"
+#include "icma/data/dataset.hpp"
 #include "icma/data/tsv.hpp"
+#include "icma/gnn/index_embedder.hpp"
+#include "icma/gnn/pretrain.hpp"
 #include "icma/retrieval/corpus_index.hpp"
 
 namespace {
@@ -21,7 +30,55 @@ struct BuildFlags {
   std::string analyzer = "icma";
   std::vector<std::string> fingerprints = {"morgan", "rdk", "maccs"};
   std::string bad_rows = "fail";
+  std::string gnn;
+  std::string gnn_prefix;
+  std::size_t gnn_batch_size = 2048;
 };
+
+struct PretrainFlags {
+  std::string corpus;
+  std::string out;
+  std::size_t epochs = 20;
+  std::size_t batch_size = 256;
+  double lr = 1e-3;
+  double weight_decay = 0.0;
+  double mask_rate = 0.15;
+  bool mask_edges = false;
+  double contrastive = 0.0;
+  std::int64_t layers = 5;
+  std::int64_t emb_dim = 300;
+  double dropout = 0.0;
+  std::size_t checkpoint_every = 1;
+  std::string bad_rows = "fail";
+};
+
+int pretrain(const PretrainFlags& flags, const icma::CommonOptions& common) {
+  at::set_num_threads(static_cast<int>(common.resolved_threads()));
+  const icma::data::Dataset corpus =
+      icma::data::read_dataset(flags.corpus, icma::data::parse_bad_row_policy(flags.bad_rows));
+  const std::vector<icma::chem::MolGraph> graphs = icma::gnn::featurise_corpus(corpus, common.resolved_threads());
+  if (graphs.empty() && flags.epochs > 0) throw icma::InputError(flags.corpus, 0, "no molecules to pre-train on");
+  spdlog::info("{}: {} molecules to pre-train on", flags.corpus, graphs.size());
+  icma::gnn::PretrainOptions options;
+  options.config = icma::gnn::GinConfig{flags.layers, flags.emb_dim, flags.dropout};
+  options.epochs = flags.epochs;
+  options.batch_size = flags.batch_size;
+  options.learning_rate = flags.lr;
+  options.weight_decay = flags.weight_decay;
+  options.mask_rate = flags.mask_rate;
+  options.mask_edges = flags.mask_edges;
+  options.contrastive_weight = flags.contrastive;
+  options.seed = common.seed;
+  options.out = flags.out;
+  options.checkpoint_every = flags.checkpoint_every;
+  options.metadata = {{"corpus", flags.corpus}, {"corpus_sha256", icma::sha256_file_hex(flags.corpus)},
+                      {"molecules", std::to_string(graphs.size())}};
+  const auto history = icma::gnn::pretrain_attribute_masking(graphs, options);
+  spdlog::info("GIN weights written to {}{}", flags.out,
+               history.empty() ? " (random initialisation, --epochs 0)"
+                               : fmt::format(" (final loss {:.4f})", history.back().loss));
+  return 0;
+}
 
 }  // namespace
 
@@ -54,19 +111,75 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"fail", "skip"}))
       ->capture_default_str();
 
+  build->add_option("--gnn", flags.gnn,
+                    "also store GNN embeddings made with these GIN weights (pretrain-gnns/Mole-BERT .pth state dict, or "
+                    "safetensors from gnn-pretrain), for icma-retrieve --method gnn")
+      ->check(CLI::ExistingFile);
+  build->add_option("--gnn-prefix", flags.gnn_prefix,
+                    "key prefix of the GIN in the weights file (e.g. gnn.); found automatically when not given");
+  build->add_option("--gnn-batch-size", flags.gnn_batch_size, "molecules per GIN forward pass")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+
+  PretrainFlags pretrain_flags;
+  CLI::App* gnn_pretrain = app.add_subcommand(
+      "gnn-pretrain",
+      "pre-train a GIN (pretrain-gnns architecture) by attribute masking on a corpus's molecules; writes safetensors "
+      "weights for build --gnn (rewritten atomically at every checkpoint)");
+  gnn_pretrain->add_option("--corpus", pretrain_flags.corpus, "corpus TSV: CID<TAB>SMILES<TAB>description")
+      ->required()
+      ->check(CLI::ExistingFile);
+  gnn_pretrain->add_option("--out", pretrain_flags.out, "weights file to write (.safetensors)")->required();
+  gnn_pretrain->add_option("--epochs", pretrain_flags.epochs, "passes over the corpus (0: write the seeded random "
+                                                              "initialisation)")
+      ->capture_default_str();
+  gnn_pretrain->add_option("--batch-size", pretrain_flags.batch_size, "molecules per step")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  gnn_pretrain->add_option("--lr", pretrain_flags.lr, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+  gnn_pretrain->add_option("--weight-decay", pretrain_flags.weight_decay, "Adam weight decay")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  gnn_pretrain->add_option("--mask-rate", pretrain_flags.mask_rate, "share of atoms masked per molecule (plus one)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  gnn_pretrain->add_flag("--mask-edges", pretrain_flags.mask_edges,
+                         "also mask the bonds of masked atoms and predict their type (pretrain-gnns --mask_edge 1)");
+  gnn_pretrain->add_option("--contrastive", pretrain_flags.contrastive,
+                           "weight of a GraphCL-style contrastive term between two maskings of each molecule (0: off)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  gnn_pretrain->add_option("--layers", pretrain_flags.layers, "GIN layers")->check(CLI::PositiveNumber)->capture_default_str();
+  gnn_pretrain->add_option("--emb-dim", pretrain_flags.emb_dim, "embedding size")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  gnn_pretrain->add_option("--dropout", pretrain_flags.dropout, "dropout ratio during training")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  gnn_pretrain->add_option("--checkpoint-every", pretrain_flags.checkpoint_every,
+                           "epochs between checkpoints written to --out (0: only at the end)")
+      ->capture_default_str();
+  gnn_pretrain->add_option("--bad-rows", pretrain_flags.bad_rows, "malformed corpus rows: fail (stop with file:line) or skip")
+      ->check(CLI::IsMember({"fail", "skip"}))
+      ->capture_default_str();
+
   std::string info_dir;
   CLI::App* info = app.add_subcommand("info", "print an index's manifest (JSON)");
   info->add_option("dir", info_dir, "index directory")->required();
 
   app.footer(
       "Rows whose SMILES does not parse are reported (file:line), kept for caption search and left out of "
-      "molecule search.\nExample:\n  icma-index build --corpus data/chebi20/train.txt --out index/chebi20-train\n");
+      "molecule search (and from GNN search, with molecules that have no atoms).\nExamples:\n"
+      "  icma-index build --corpus data/chebi20/train.txt --out index/chebi20-train\n"
+      "  icma-index gnn-pretrain --corpus data/chebi20/train.txt --out gin.safetensors --epochs 20 --contrastive 1\n"
+      "  icma-index build --corpus data/chebi20/train.txt --out index/chebi20-train --gnn gin.safetensors\n");
 
   return icma::run_app(app, common, argc, argv, [&] {
     if (info->parsed()) {
       std::cout << icma::retrieval::CorpusIndex::read_manifest(info_dir).dump(2) << std::endl;
       return 0;
     }
+    if (gnn_pretrain->parsed()) return pretrain(pretrain_flags, common);
     icma::retrieval::IndexBuildOptions options;
     options.corpus_path = flags.corpus;
     options.out_dir = flags.out;
@@ -77,6 +190,14 @@ int main(int argc, char** argv) {
     }
     options.bad_rows = icma::data::parse_bad_row_policy(flags.bad_rows);
     options.threads = common.resolved_threads();
+    std::optional<icma::gnn::IndexEmbedder> embedder;
+    if (!flags.gnn.empty()) {
+      embedder.emplace(flags.gnn, flags.gnn_prefix.empty() ? std::nullopt : std::optional<std::string>(flags.gnn_prefix),
+                       options.threads, flags.gnn_batch_size);
+      options.gnn = [&embedder](const std::vector<std::string>& smiles) {
+        return icma::retrieval::CorpusEmbeddings{embedder->embed(smiles, "gnn embeddings"), embedder->info()};
+      };
+    }
     const nlohmann::json manifest = icma::retrieval::build_corpus_index(options);
     spdlog::info("index written to {} ({} rows, {} unparsable SMILES)", flags.out,
                  manifest["corpus"]["rows"].get<std::size_t>(),

@@ -2,13 +2,18 @@
 // ICMA neighbour file (query_id<TAB>neighbour_id<TAB>score, rank order).
 //
 //   icma-retrieve --index index/ --queries test.tsv --task cap2mol --method bm25 --k 10 --out test.bm25.tsv
+//   icma-retrieve --index index/ --queries test.tsv --task mol2cap --method gnn --k 10 --out test.gnn.tsv
 
 #include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <optional>
 
 #include "icma/core/app.hpp"
 #include "icma/core/error.hpp"
 #include "icma/core/sha256.hpp"
 #include "icma/data/dataset.hpp"
+#include "icma/gnn/index_embedder.hpp"
 #include "icma/retrieval/retrieve.hpp"
 
 namespace {
@@ -28,14 +33,40 @@ struct RetrieveFlags {
   bool buckets = false;
   bool reverse = false;
   std::string bad_rows = "fail";
+  std::string gnn;
 };
+
+// The queries' GIN embeddings, made with the weights the index was built
+// with: the manifest's file, or --gnn if given; either must still hash as
+// when the index was built.
+icma::retrieval::EmbeddingRows embed_queries(const icma::retrieval::CorpusIndex& index,
+                                             const icma::data::Dataset& queries, const RetrieveFlags& flags,
+                                             unsigned threads) {
+  index.gnn();  // a clear error if the index has none
+  const nlohmann::json& section = index.manifest().at("gnn");
+  const std::string path = flags.gnn.empty() ? section.at("weights").at("path").get<std::string>() : flags.gnn;
+  const std::string expected = section.at("weights").at("sha256");
+  if (!std::filesystem::exists(path)) {
+    throw icma::InputError(path, 0, "the GNN weights of index " + flags.index_dir + " are missing; pass --gnn WEIGHTS");
+  }
+  if (icma::sha256_file_hex(path) != expected) {
+    throw icma::InputError(path, 0, "these are not the GNN weights index " + flags.index_dir +
+                                        " was built with (SHA-256 differs); rebuild the index or pass the right --gnn");
+  }
+  const icma::gnn::IndexEmbedder embedder(path, section.at("weights").at("prefix").get<std::string>(), threads);
+  return embedder.embed([&] {
+    std::vector<std::string> smiles;
+    for (const auto& record : queries.records) smiles.push_back(record.smiles);
+    return smiles;
+  }(), "gnn query embeddings");
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Retrieve in-context examples: for each query, the k most similar corpus records of an icma-index "
                "directory. cap2mol queries search captions (bm25), mol2cap queries search molecules (morgan, rdk, "
-               "maccs); random works for both.",
+               "maccs, gnn); random works for both.",
                "icma-retrieve"};
   icma::CommonOptions common;
   icma::add_common_options(app, common);
@@ -47,9 +78,12 @@ int main(int argc, char** argv) {
   app.add_option("--task", flags.task, "mol2cap (queries are molecules) or cap2mol (queries are captions)")
       ->required()
       ->check(CLI::IsMember({"mol2cap", "cap2mol"}));
-  app.add_option("--method", flags.method, "bm25, morgan, rdk, maccs or random")
+  app.add_option("--method", flags.method,
+                 "bm25, morgan, rdk, maccs, gnn (cosine of GIN embeddings; needs an index built with --gnn) or random")
       ->required()
-      ->check(CLI::IsMember({"bm25", "morgan", "rdk", "maccs", "random"}));
+      ->check(CLI::IsMember({"bm25", "morgan", "rdk", "maccs", "gnn", "random"}));
+  app.add_option("--gnn", flags.gnn,
+                 "GIN weights for --method gnn when the index's own file has moved (must be the same file by SHA-256)");
   app.add_option("--k", flags.k, "neighbours retrieved per query")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--out", flags.out, "neighbour file to write (query_id<TAB>neighbour_id<TAB>score)")->required();
   app.add_option("--exclude-self", flags.exclude_self,
@@ -100,11 +134,17 @@ int main(int argc, char** argv) {
       options.exclude_self = flags.exclude_self == "on";
     }
 
+    std::optional<EmbeddingRows> query_embeddings;
+    if (options.method == RetrievalMethod::gnn) {
+      query_embeddings = embed_queries(index, queries, flags, options.threads);
+      options.query_embeddings = &*query_embeddings;
+    }
     const RetrievalResult result = retrieve(index, queries, options);
     write_neighbour_file(flags.out, result.queries);
     spdlog::info("{} queries, neighbours written to {}", result.queries.size(), flags.out);
     if (result.unparsable_queries > 0) {
-      spdlog::warn("{} queries had no neighbours (unparsable SMILES)", result.unparsable_queries);
+      spdlog::warn("{} queries had no neighbours (unparsable SMILES{})", result.unparsable_queries,
+                   options.method == RetrievalMethod::gnn ? " or no atoms" : "");
     }
     return 0;
   });

@@ -23,6 +23,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kFormatVersion = 1;
+constexpr const char* kGnnFile = "gnn.emb";
 
 std::string utc_now() {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -32,6 +33,36 @@ std::string utc_now() {
 }
 
 std::string fingerprint_file(FingerprintKind kind) { return std::string(fingerprint_kind_name(kind)) + ".fp"; }
+
+// Embeds the corpus with the caller's GNN, writes gnn.emb, and returns the
+// manifest's "gnn" section. Rows without a vector are left out of GNN search;
+// those whose SMILES parses (e.g. the empty molecule) are warned about here,
+// the unparsable ones were already.
+nlohmann::json build_gnn_embeddings(const IndexBuildOptions& options, const data::Dataset& corpus,
+                                    const std::vector<std::string>& smiles, const std::vector<char>& parses,
+                                    const std::string& staging) {
+  const auto start = std::chrono::steady_clock::now();
+  const CorpusEmbeddings embeddings = options.gnn(smiles);
+  if (embeddings.rows.size() != smiles.size()) throw Error("the GNN embedded a different number of molecules");
+  EmbeddingIndex::from_rows(embeddings.rows).save(staging + "/" + kGnnFile);
+  nlohmann::json missing = nlohmann::json::array();
+  for (std::size_t row = 0; row < smiles.size(); ++row) {
+    if (embeddings.rows.present(row)) continue;
+    const data::MoleculeRecord& record = corpus.records[row];
+    if (parses[row]) {
+      spdlog::warn("{}:{}: {}; row left out of GNN search", options.corpus_path, record.line, embeddings.rows.missing[row]);
+    }
+    missing.push_back({{"row", row}, {"line", record.line}, {"cid", record.cid}, {"reason", embeddings.rows.missing[row]}});
+  }
+  spdlog::info("GNN embeddings ({} dimensions) built in {:.2f} s", embeddings.rows.dim,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  nlohmann::json section = embeddings.info;
+  section["file"] = kGnnFile;
+  section["dim"] = embeddings.rows.dim;
+  section["normalised"] = "l2";
+  section["rows_without_embedding"] = {{"count", missing.size()}, {"rows", missing}};
+  return section;
+}
 
 }  // namespace
 
@@ -99,6 +130,8 @@ nlohmann::json build_corpus_index(const IndexBuildOptions& options) {
     spdlog::warn("{}:{}: SMILES does not parse; row kept for caption search only", options.corpus_path, record.line);
     unparsable.push_back({{"row", row}, {"line", record.line}, {"cid", record.cid}});
   }
+  std::optional<nlohmann::json> gnn;
+  if (options.gnn) gnn = build_gnn_embeddings(options, corpus, smiles, parses, staging);
 
   nlohmann::json manifest = {
       {"format_version", kFormatVersion},
@@ -117,6 +150,7 @@ nlohmann::json build_corpus_index(const IndexBuildOptions& options) {
         {"epsilon", bm25_params.epsilon}}},
       {"fingerprints", fingerprints},
       {"unparsable_smiles", {{"count", unparsable.size()}, {"rows", unparsable}}}};
+  if (gnn) manifest["gnn"] = *gnn;
   write_file_atomically(staging + "/manifest.json", manifest.dump(2) + "\n");
   out.commit();
   return manifest;
@@ -177,6 +211,13 @@ CorpusIndex CorpusIndex::open(const std::string& dir, bool allow_stale) {
       index.fingerprints_.emplace_back(
           kind, std::make_shared<const FingerprintIndex>(FingerprintIndex::load(dir + "/" + file.get<std::string>())));
     }
+    if (index.manifest_.contains("gnn")) {
+      index.gnn_ = std::make_shared<const EmbeddingIndex>(
+          EmbeddingIndex::load(dir + "/" + index.manifest_.at("gnn").at("file").get<std::string>()));
+      if (index.gnn_->size() != index.ids_.size()) {
+        throw InputError(dir, 0, "the GNN embeddings do not cover the corpus rows; rebuild the index");
+      }
+    }
   } catch (const nlohmann::json::exception& e) {
     throw InputError(dir + "/manifest.json", 0, std::string("incomplete manifest: ") + e.what());
   }
@@ -201,6 +242,11 @@ const FingerprintIndex& CorpusIndex::fingerprints(FingerprintKind kind) const {
   throw InputError(dir_, 0,
                    std::string("this index has no ") + fingerprint_kind_name(kind) +
                        " fingerprints; rebuild it with --fingerprints including " + fingerprint_kind_name(kind));
+}
+
+const EmbeddingIndex& CorpusIndex::gnn() const {
+  if (!gnn_) throw InputError(dir_, 0, "this index has no GNN embeddings; rebuild it with icma-index build --gnn WEIGHTS");
+  return *gnn_;
 }
 
 }  // namespace icma::retrieval

@@ -53,14 +53,49 @@ std::vector<Neighbour> rerank(const std::vector<Neighbour>& ranked, const Retrie
   return options.reverse ? reverse_for_prompt(std::move(chosen)) : chosen;
 }
 
+// Queries per chunk of the parallel loop; for gnn, one pass over the
+// corpus embeddings serves a whole chunk.
+constexpr std::size_t kQueryChunk = 32;
+
+void check_query_embeddings(const EmbeddingIndex& gnn, const EmbeddingRows* embeddings, const data::Dataset& queries) {
+  if (embeddings == nullptr) throw InputError("--method gnn needs the queries' GNN embeddings");
+  if (embeddings->size() != queries.records.size() || embeddings->values.size() != embeddings->size() * embeddings->dim) {
+    throw InputError("the query embeddings do not match the " + std::to_string(queries.records.size()) + " queries");
+  }
+  if (embeddings->dim != gnn.dim()) {
+    throw InputError("the queries were embedded in " + std::to_string(embeddings->dim) + " dimensions, the index in " +
+                     std::to_string(gnn.dim()) + "; embed them with the index's GNN weights");
+  }
+}
+
+// Ranked neighbours of queries [begin, end) (empty for those without a vector).
+std::vector<std::vector<Neighbour>> gnn_top_k(const EmbeddingIndex& gnn, const CorpusIndex& index,
+                                              const data::Dataset& queries, const RetrieveOptions& options,
+                                              std::size_t begin, std::size_t end) {
+  const EmbeddingRows& embeddings = *options.query_embeddings;
+  std::vector<float> block;
+  std::vector<std::optional<std::uint32_t>> exclude;
+  std::vector<std::size_t> slots;  // query -> position in the block
+  for (std::size_t q = begin; q < end; ++q) {
+    if (!embeddings.present(q)) continue;
+    slots.push_back(q);
+    block.insert(block.end(), embeddings.row(q), embeddings.row(q) + embeddings.dim);
+    exclude.push_back(options.exclude_self ? index.row_of(queries.records[q].cid) : std::optional<std::uint32_t>{});
+  }
+  std::vector<std::vector<Neighbour>> ranked(end - begin);
+  std::vector<std::vector<Neighbour>> found = gnn.top_k(block.data(), slots.size(), options.k, exclude);
+  for (std::size_t i = 0; i < slots.size(); ++i) ranked[slots[i] - begin] = std::move(found[i]);
+  return ranked;
+}
+
 }  // namespace
 
 RetrievalMethod parse_retrieval_method(const std::string& name) {
   for (RetrievalMethod method : {RetrievalMethod::bm25, RetrievalMethod::morgan, RetrievalMethod::rdk,
-                                 RetrievalMethod::maccs, RetrievalMethod::random}) {
+                                 RetrievalMethod::maccs, RetrievalMethod::gnn, RetrievalMethod::random}) {
     if (name == retrieval_method_name(method)) return method;
   }
-  throw InputError("unknown retrieval method '" + name + "' (use bm25, morgan, rdk, maccs or random)");
+  throw InputError("unknown retrieval method '" + name + "' (use bm25, morgan, rdk, maccs, gnn or random)");
 }
 
 const char* retrieval_method_name(RetrievalMethod method) {
@@ -69,6 +104,7 @@ const char* retrieval_method_name(RetrievalMethod method) {
     case RetrievalMethod::morgan: return "morgan";
     case RetrievalMethod::rdk: return "rdk";
     case RetrievalMethod::maccs: return "maccs";
+    case RetrievalMethod::gnn: return "gnn";
     case RetrievalMethod::random: return "random";
   }
   return "?";
@@ -76,9 +112,9 @@ const char* retrieval_method_name(RetrievalMethod method) {
 
 void check_method_fits_task(RetrievalMethod method, data::Task task) {
   if (method == RetrievalMethod::bm25 && task == data::Task::mol2cap) {
-    throw InputError("--method bm25 searches captions, but mol2cap queries are molecules (use morgan, rdk, maccs or random)");
+    throw InputError("--method bm25 searches captions, but mol2cap queries are molecules (use morgan, rdk, maccs, gnn or random)");
   }
-  if (fingerprint_kind_of(method) && task == data::Task::cap2mol) {
+  if ((fingerprint_kind_of(method) || method == RetrievalMethod::gnn) && task == data::Task::cap2mol) {
     throw InputError(std::string("--method ") + retrieval_method_name(method) +
                      " searches molecules, but cap2mol queries are captions (use bm25 or random)");
   }
@@ -89,6 +125,8 @@ RetrievalResult retrieve(const CorpusIndex& index, const data::Dataset& queries,
   const std::optional<FingerprintKind> kind = fingerprint_kind_of(options.method);
   const FingerprintIndex* fingerprints = kind ? &index.fingerprints(*kind) : nullptr;
   const Bm25Index* bm25 = options.method == RetrievalMethod::bm25 ? &index.bm25() : nullptr;
+  const EmbeddingIndex* gnn = options.method == RetrievalMethod::gnn ? &index.gnn() : nullptr;
+  if (gnn != nullptr) check_query_embeddings(*gnn, options.query_embeddings, queries);
 
   // Random examples for molecule queries are molecules that parse, as for
   // every other molecule search.
@@ -106,7 +144,10 @@ RetrievalResult retrieve(const CorpusIndex& index, const data::Dataset& queries,
   result.queries.resize(queries.records.size());
   std::vector<char> unparsable(queries.records.size(), 0);
   Progress progress("retrieve", queries.records.size());
-  parallel_for(queries.records.size(), options.threads, 32, [&](std::size_t begin, std::size_t end) {
+  parallel_for(queries.records.size(), options.threads, kQueryChunk, [&](std::size_t begin, std::size_t end) {
+    // GNN: the whole chunk of queries against the corpus in one pass.
+    std::vector<std::vector<Neighbour>> gnn_ranked;
+    if (gnn != nullptr) gnn_ranked = gnn_top_k(*gnn, index, queries, options, begin, end);
     for (std::size_t q = begin; q < end; ++q) {
       const data::MoleculeRecord& query = queries.records[q];
       const std::optional<std::uint32_t> excluded =
@@ -116,6 +157,12 @@ RetrievalResult retrieve(const CorpusIndex& index, const data::Dataset& queries,
       std::vector<Neighbour> ranked;
       if (bm25 != nullptr) {
         ranked = bm25->top_k(query.description, options.k, excluded);
+      } else if (gnn != nullptr) {
+        if (options.query_embeddings->present(q)) {
+          ranked = std::move(gnn_ranked[q - begin]);
+        } else {
+          unparsable[q] = 1;
+        }
       } else if (fingerprints != nullptr) {
         const std::optional<chem::Molecule> molecule = chem::Molecule::from_smiles(query.smiles);
         if (molecule) {
@@ -138,8 +185,9 @@ RetrievalResult retrieve(const CorpusIndex& index, const data::Dataset& queries,
   for (std::size_t q = 0; q < unparsable.size(); ++q) {
     if (unparsable[q] == 0) continue;
     ++result.unparsable_queries;
-    spdlog::warn("{}:{}: query SMILES does not parse; no neighbours written for {}", queries.path,
-                 queries.records[q].line, queries.records[q].cid);
+    const std::string why = gnn != nullptr ? options.query_embeddings->missing[q] : "SMILES does not parse";
+    spdlog::warn("{}:{}: query {}; no neighbours written for {}", queries.path, queries.records[q].line, why,
+                 queries.records[q].cid);
   }
   return result;
 }

@@ -6,10 +6,14 @@
 //   DIR/ids.txt         the corpus ids (CID column), one per line, row order
 //   DIR/bm25/           the caption index (Lucene++ postings + exact lengths)
 //   DIR/<kind>.fp       fingerprints (morgan, rdk, maccs), bit-packed
+//   DIR/gnn.emb         GNN embeddings (icma-index build --gnn), unit float32
+//                       vectors; the manifest's "gnn" section names the
+//                       weights file and its SHA-256, and the rows without one
 //
 // The directory is built in a staging folder and swapped into place, so a
 // crash mid-build leaves the previous index intact.
 
+#include <functional>
 #include <memory>
 #include <unordered_map>
 #include <optional>
@@ -20,9 +24,19 @@
 
 #include "icma/data/tsv.hpp"
 #include "icma/retrieval/bm25.hpp"
+#include "icma/retrieval/embedding_index.hpp"
 #include "icma/retrieval/fingerprint_index.hpp"
 
 namespace icma::retrieval {
+
+// GNN embeddings of the corpus molecules, computed by the caller (the gnn
+// module needs LibTorch; this module does not). `info` (weights file, its
+// SHA-256, architecture) becomes the manifest's "gnn" section.
+struct CorpusEmbeddings {
+  EmbeddingRows rows;
+  nlohmann::json info = nlohmann::json::object();
+};
+using CorpusEmbedder = std::function<CorpusEmbeddings(const std::vector<std::string>& smiles)>;
 
 struct IndexBuildOptions {
   std::string corpus_path;
@@ -31,6 +45,7 @@ struct IndexBuildOptions {
   std::vector<FingerprintKind> fingerprints = {FingerprintKind::morgan, FingerprintKind::rdk, FingerprintKind::maccs};
   data::BadRowPolicy bad_rows = data::BadRowPolicy::fail;
   unsigned threads = 1;
+  CorpusEmbedder gnn;  // empty: no GNN embeddings
 };
 
 // Builds the index directory; returns its manifest.
@@ -54,6 +69,8 @@ class CorpusIndex {
   // Throw InputError naming the missing part when it was not built.
   const Bm25Index& bm25() const;
   const FingerprintIndex& fingerprints(FingerprintKind kind) const;
+  bool has_gnn() const { return gnn_ != nullptr; }
+  const EmbeddingIndex& gnn() const;
 
   // Reads manifest.json of DIR (for `icma-index info`).
   static nlohmann::json read_manifest(const std::string& dir);
@@ -66,6 +83,7 @@ class CorpusIndex {
   std::vector<std::uint32_t> unparsable_rows_;
   std::shared_ptr<const Bm25Index> bm25_;
   std::vector<std::pair<FingerprintKind, std::shared_ptr<const FingerprintIndex>>> fingerprints_;
+  std::shared_ptr<const EmbeddingIndex> gnn_;
 };
 
 }  // namespace icma::retrieval

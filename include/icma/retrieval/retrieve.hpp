@@ -1,7 +1,8 @@
 #pragma once
 // Retrieval of in-context examples for a file of queries: for each query,
 // the k most similar corpus records (captions by BM25 for Cap2Mol queries,
-// molecules by fingerprint Tanimoto for Mol2Cap queries, or random ones),
+// molecules by fingerprint Tanimoto or GNN-embedding cosine for Mol2Cap
+// queries, or random ones),
 // then optionally re-ranked (select N by top / random walk / buckets, and
 // reversed so that the most similar example sits next to the query).
 
@@ -17,9 +18,9 @@
 
 namespace icma::retrieval {
 
-enum class RetrievalMethod { bm25, morgan, rdk, maccs, random };
+enum class RetrievalMethod { bm25, morgan, rdk, maccs, gnn, random };
 
-// "bm25", "morgan", "rdk", "maccs", "random"; InputError otherwise.
+// "bm25", "morgan", "rdk", "maccs", "gnn", "random"; InputError otherwise.
 RetrievalMethod parse_retrieval_method(const std::string& name);
 const char* retrieval_method_name(RetrievalMethod method);
 
@@ -35,11 +36,15 @@ struct RetrieveOptions {
   bool reverse = false;                      // then put the most similar last.
   std::uint64_t seed = 42;
   unsigned threads = 1;
+  // Method gnn: the queries' embeddings, one row per query, made with the
+  // weights the index was built with (the caller embeds them: that needs
+  // the gnn module). Rows without a vector get no neighbours.
+  const EmbeddingRows* query_embeddings = nullptr;
 };
 
 struct RetrievalResult {
   std::vector<QueryNeighbours> queries;
-  std::size_t unparsable_queries = 0;  // Mol2Cap queries whose SMILES does not parse (no neighbours)
+  std::size_t unparsable_queries = 0;  // Mol2Cap queries whose SMILES does not parse, or (gnn) has no atoms: no neighbours
 };
 
 // Checks that the method fits the task (captions are searched with bm25,
