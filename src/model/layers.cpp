@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "gemv.hpp"
+
 namespace icma::model::detail {
 
 LinearImpl::LinearImpl(int64_t in, int64_t out, bool has_bias) {
@@ -32,12 +34,19 @@ void LinearImpl::attach_lora(int64_t r, double scale, double dropout, at::Genera
 }
 
 torch::Tensor project(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
-  // One row (a generation step at batch 1): a matrix-vector product reads the
-  // weight once with BLAS's gemv, about twice as fast here as the general
-  // matrix product torch::linear picks for a 1-row matrix.
+  // One row (a generation step at batch 1): a matrix-vector product, which
+  // reads the weight once; our AVX2 kernel (gemv.hpp) when it can run, else
+  // BLAS's gemv (about twice as fast as the general matrix product
+  // torch::linear picks for a 1-row matrix).
   if (x.dim() >= 1 && x.numel() == x.size(-1)) {
     std::vector<int64_t> shape = x.sizes().vec();
     shape.back() = weight.size(0);
+    const bool needs_grad = torch::GradMode::is_enabled() && (x.requires_grad() || weight.requires_grad());
+    if (!needs_grad && fast_gemv_available() && x.device().is_cpu() && x.scalar_type() == torch::kFloat32 &&
+        weight.scalar_type() == torch::kFloat32 && weight.is_contiguous() &&
+        (!bias.defined() || bias.scalar_type() == torch::kFloat32)) {
+      return fast_gemv(weight, x.reshape({-1}), bias).view(shape);
+    }
     torch::Tensor y = torch::mv(weight, x.reshape({-1}));
     if (bias.defined()) y.add_(bias);
     return y.view(shape);
