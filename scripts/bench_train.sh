@@ -37,7 +37,7 @@ with open(sys.argv[1], "w") as out:
     for i in range(64):
         prompt = "".join(random.choice(letters) for _ in range(300))
         target = "".join(random.choice("abcdefghij ") for _ in range(300))
-        out.write(json.dumps({"id": str(i), "prompt": prompt, "target": target}) + "\n")
+        out.write(json.dumps({"id": str(i), "task": "mol2cap", "prompt": prompt, "target": target}) + "\n")
 PY
 
 total=$((steps + warmup))

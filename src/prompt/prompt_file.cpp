@@ -69,8 +69,9 @@ std::vector<PromptRecord> read_prompt_file(const std::string& path) {
     };
     PromptRecord record;
     record.id = text("id", true);
+    const std::string task = text("task", true);  // its own errors already name path:line
     try {
-      record.task = data::parse_task(text("task", true));
+      record.task = data::parse_task(task);
     } catch (const InputError& e) {
       throw InputError(path, number, e.what());
     }
