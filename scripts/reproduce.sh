@@ -139,19 +139,22 @@ common=(--threads "$threads" --seed 1)
 
 # ---- data -----------------------------------------------------------------------
 test_file="$run/data/test.tsv"
+# Validation loss on up to 200 rows (no more than the test rows, when capped).
+valid_rows=200
+((test_rows > 0 && test_rows < 200)) && valid_rows=$test_rows
 if [[ -s "$source_dir/train.txt" ]]; then
   train_file="$source_dir/train.txt"
   valid_file="$run/data/valid.tsv"
   stage data.valid "$valid_file" "$source_dir/validation.txt" -- \
-    bash -c 'head -n 201 "$1" > "$2.tmp" && mv "$2.tmp" "$2"' _ "$source_dir/validation.txt" "$valid_file"
+    bash -c 'head -n $(($3 + 1)) "$1" > "$2.tmp" && mv "$2.tmp" "$2"' _ "$source_dir/validation.txt" "$valid_file" "$valid_rows"
   note="train.txt is the training pool"
 else
   train_file="$run/data/train.tsv"
   valid_file="$run/data/valid.tsv"
   stage data.split "$valid_file" "$source_dir/validation.txt" -- bash -c '
     rows=$(($(wc -l < "$1") - 1))
-    head -n $((rows - 199)) "$1" > "$2.tmp" && { head -n 1 "$1"; tail -n 200 "$1"; } > "$3.tmp" &&
-    mv "$2.tmp" "$2" && mv "$3.tmp" "$3"' _ "$source_dir/validation.txt" "$train_file" "$valid_file"
+    head -n $((rows - 199)) "$1" > "$2.tmp" && { head -n 1 "$1"; tail -n 200 "$1" | head -n "$4"; } > "$3.tmp" &&
+    mv "$2.tmp" "$2" && mv "$3.tmp" "$3"' _ "$source_dir/validation.txt" "$train_file" "$valid_file" "$valid_rows"
   note="no train.txt: validation.txt minus its last 200 rows is the training pool, those 200 rows the validation set"
 fi
 if ((test_rows > 0)); then
