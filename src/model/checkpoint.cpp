@@ -6,19 +6,13 @@
 
 #include "icma/core/atomic_file.hpp"
 #include "icma/core/error.hpp"
+#include "icma/weights/state_dict.hpp"
 
 namespace icma::model {
 namespace {
 
 bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-std::string join_names(const std::vector<std::string>& names) {
-  std::string text;
-  for (std::size_t i = 0; i < names.size() && i < 8; ++i) text += (i ? ", " : "") + names[i];
-  if (names.size() > 8) text += ", ... (" + std::to_string(names.size()) + " in all)";
-  return text;
 }
 
 CheckpointFiles read_index(const std::filesystem::path& dir, const std::filesystem::path& index, bool require_shards) {
@@ -94,8 +88,8 @@ void check_weight_names(const ModelConfig& config, const std::vector<std::string
     if (!have.erase(spec.name)) missing.push_back(spec.name);
   }
   const std::vector<std::string> unexpected(have.begin(), have.end());
-  if (!missing.empty()) throw InputError(source, 0, "missing weights: " + join_names(missing));
-  if (!unexpected.empty()) throw InputError(source, 0, "weights a " + config.model_type + " model does not have: " + join_names(unexpected));
+  if (!missing.empty()) throw InputError(source, 0, "missing weights: " + weights::join_weight_names(missing));
+  if (!unexpected.empty()) throw InputError(source, 0, "weights a " + config.model_type + " model does not have: " + weights::join_weight_names(unexpected));
 }
 
 }  // namespace icma::model

@@ -104,17 +104,11 @@ class Checkpoints {
 
   fs::path path_of(int64_t step) const { return options_.out / ("checkpoint-" + std::to_string(step)); }
 
-  // The newest complete checkpoint's step, or 0.
+  // The newest complete checkpoint's step (one with its trainer_state.json), or 0.
   int64_t newest() const {
     int64_t best = 0;
-    if (!fs::exists(options_.out)) return 0;
-    const std::regex pattern("checkpoint-([0-9]+)");
-    for (const auto& entry : fs::directory_iterator(options_.out)) {
-      std::smatch match;
-      const std::string name = entry.path().filename().string();
-      if (std::regex_match(name, match, pattern) && fs::exists(entry.path() / "trainer_state.json")) {
-        best = std::max<int64_t>(best, std::stoll(match[1]));
-      }
+    for (int64_t step : steps_on_disk()) {
+      if (fs::exists(path_of(step) / "trainer_state.json")) best = std::max(best, step);
     }
     return best;
   }
@@ -153,9 +147,10 @@ class Checkpoints {
   }
 
  private:
-  void prune(int64_t newest_step) {
-    if (options_.save_total_limit <= 0) return;
+  // Steps of the checkpoint-N directories in `out`, ascending.
+  std::vector<int64_t> steps_on_disk() const {
     std::vector<int64_t> steps;
+    if (!fs::exists(options_.out)) return steps;
     const std::regex pattern("checkpoint-([0-9]+)");
     for (const auto& entry : fs::directory_iterator(options_.out)) {
       std::smatch match;
@@ -163,6 +158,12 @@ class Checkpoints {
       if (std::regex_match(name, match, pattern)) steps.push_back(std::stoll(match[1]));
     }
     std::sort(steps.begin(), steps.end());
+    return steps;
+  }
+
+  void prune(int64_t newest_step) {
+    if (options_.save_total_limit <= 0) return;
+    std::vector<int64_t> steps = steps_on_disk();
     while (static_cast<int64_t>(steps.size()) > options_.save_total_limit) {
       if (steps.front() != newest_step) fs::remove_all(path_of(steps.front()));
       steps.erase(steps.begin());

@@ -14,13 +14,6 @@ std::string shape_text(c10::IntArrayRef sizes) {
   return out.str();
 }
 
-std::string join_names(const std::vector<std::string>& names, std::size_t limit = 8) {
-  std::string text;
-  for (std::size_t i = 0; i < names.size() && i < limit; ++i) text += (i ? ", " : "") + names[i];
-  if (names.size() > limit) text += ", ... (" + std::to_string(names.size()) + " in all)";
-  return text;
-}
-
 }  // namespace
 
 LoadReport load_into(torch::nn::Module& module, const TensorMap& tensors, const std::string& source,
@@ -47,12 +40,19 @@ LoadReport load_into(torch::nn::Module& module, const TensorMap& tensors, const 
     if (!used.count(entry.first)) report.unexpected.push_back(entry.first);
   }
   if (!report.missing.empty() && !allow_missing) {
-    throw InputError(source, 0, "missing weights: " + join_names(report.missing));
+    throw InputError(source, 0, "missing weights: " + join_weight_names(report.missing));
   }
   if (!report.unexpected.empty() && !allow_unexpected) {
-    throw InputError(source, 0, "weights the model does not have: " + join_names(report.unexpected));
+    throw InputError(source, 0, "weights the model does not have: " + join_weight_names(report.unexpected));
   }
   return report;
+}
+
+std::string join_weight_names(const std::vector<std::string>& names, std::size_t limit) {
+  std::string text;
+  for (std::size_t i = 0; i < names.size() && i < limit; ++i) text += (i ? ", " : "") + names[i];
+  if (names.size() > limit) text += ", ... (" + std::to_string(names.size()) + " in all)";
+  return text;
 }
 
 TensorMap state_dict(const torch::nn::Module& module) {

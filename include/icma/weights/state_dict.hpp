@@ -25,6 +25,9 @@ struct LoadReport {
 LoadReport load_into(torch::nn::Module& module, const TensorMap& tensors, const std::string& source,
                      bool allow_missing = false, bool allow_unexpected = false);
 
+// Weight names for an error message: the first `limit`, then "... (N in all)".
+std::string join_weight_names(const std::vector<std::string>& names, std::size_t limit = 8);
+
 // The module's parameters and buffers as a TensorMap (contiguous CPU copies),
 // ready for write_safetensors.
 TensorMap state_dict(const torch::nn::Module& module);
