@@ -18,6 +18,7 @@
 #include "icma/llm/tokenizer.hpp"
 #include "icma/prompt/budget.hpp"
 #include "icma/prompt/prompt_file.hpp"
+#include "icma/prompt/retrieval_only.hpp"
 #include "icma/prompt/summary.hpp"
 
 namespace {
@@ -27,7 +28,7 @@ struct PromptFlags {
   std::size_t n_shot = 2;
   std::size_t skip = 0;
   std::size_t cutoff_len = 0;
-  bool wrap_smiles = false, no_reverse = false, zero_shot = false;
+  bool wrap_smiles = false, no_reverse = false, zero_shot = false, retrieval_only = false;
   std::string missing = "fail", short_lists = "use", bad_rows = "fail";
 };
 
@@ -58,6 +59,10 @@ const char* kFooter =
     "      training prompts that fit 1024 tokens; --skip 1 drops the top hit (the query itself), as the\n"
     "      official code's start_pos does for cap2mol training\n"
     "  icma-prompt --task cap2mol --dataset test.txt --zero-shot --out test.zero.jsonl\n"
+    "  icma-prompt --task mol2cap --dataset test.txt --corpus train.txt --neighbours test.nb --retrieval-only \\\n"
+    "      --out retrieval_only.tsv\n"
+    "      the retrieval-only baseline: each query answered with its top neighbour's caption (a MolT5\n"
+    "      predictions file for icma-eval; --skip applies, the template and budget do not)\n"
     "Neighbour files: query_id<TAB>neighbour_id<TAB>score, ranked, no header (icma-retrieve's output and the\n"
     "official code's data/*/raw/*_10_shot_*.txt files alike); neighbours are matched to queries by id.\n"
     "EOS text: --eos, else the --tokenizer's EOS token, else \"</s>\" (the official --add_eos default);\n"
@@ -110,13 +115,17 @@ int main(int argc, char** argv) {
   app.add_option("--bad-rows", flags.bad_rows, "malformed dataset/corpus rows: fail (with file:line) or skip")
       ->check(CLI::IsMember({"fail", "skip"}))
       ->capture_default_str();
+  app.add_flag("--retrieval-only", flags.retrieval_only,
+               "write the retrieval-only baseline instead of prompts: a predictions TSV whose output is each "
+               "query's top neighbour's caption (mol2cap) or SMILES (cap2mol)")
+      ->excludes("--zero-shot");
   app.add_option("--stats", flags.stats, "also write the counts as JSON to this file");
 
   return icma::run_app(app, common, argc, argv, [&] {
     using namespace icma::prompt;
     PlanOptions plan_options;
     plan_options.task = icma::data::parse_task(flags.task);
-    plan_options.n_shot = flags.zero_shot ? 0 : flags.n_shot;
+    plan_options.n_shot = flags.retrieval_only ? 1 : flags.zero_shot ? 0 : flags.n_shot;
     plan_options.skip = flags.skip;
     plan_options.missing = parse_missing_neighbours(flags.missing);
     plan_options.short_lists = parse_short_neighbours(flags.short_lists);
@@ -145,6 +154,12 @@ int main(int argc, char** argv) {
     const std::vector<PromptPlan> plans = plan_prompts(dataset, corpus ? &*corpus : nullptr,
                                                        in_context ? &neighbours : nullptr, flags.neighbours,
                                                        plan_options, plan_counts);
+    if (flags.retrieval_only) {
+      icma::data::write_predictions(flags.out, plan_options.task, retrieval_only_predictions(plans, plan_options.task));
+      spdlog::info("wrote the retrieval-only answers of {} queries to {} ({} without a neighbour)", plans.size(),
+                   flags.out, plan_counts.missing_zero_shot + plan_counts.short_lists);
+      return 0;
+    }
 
     std::optional<icma::llm::Tokenizer> loaded;
     if (!flags.tokenizer.empty()) loaded.emplace(icma::llm::Tokenizer::load(flags.tokenizer));

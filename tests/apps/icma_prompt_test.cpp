@@ -276,5 +276,43 @@ TEST(IcmaPromptBudget, GalacticaRowsFitTheCutoff) {
   EXPECT_GT(truncated, 0u);  // and some captions are longer than it
 }
 
+// The retrieval-only baseline: each query's output is its top-ranked (after
+// --skip) neighbour's caption or SMILES; a query without neighbours gets an
+// empty output under --missing zero-shot and stops the run by default.
+TEST(IcmaPrompt, RetrievalOnlyAnswersWithTheTopNeighbour) {
+  const std::string corpus = write("ro_corpus.tsv",
+                                   "CID\tSMILES\tdescription\n"
+                                   "c1\tCCO\tThe molecule is ethanol.\n"
+                                   "c2\tCCC\tThe molecule is propane.\n"
+                                   "c3\tCCN\tThe molecule is ethylamine.\n");
+  const std::string queries = write("ro_queries.tsv",
+                                    "CID\tSMILES\tdescription\n"
+                                    "q1\tCCCO\tThe molecule is propanol.\n"
+                                    "q2\tC\tThe molecule is methane.\n");
+  const std::string neighbours = write("ro_neighbours.tsv", "q1\tc2\t0.9\nq1\tc1\t0.5\n");
+  const std::string base = " --dataset " + queries + " --corpus " + corpus + " --neighbours " + neighbours +
+                           " --retrieval-only" + template_flag();
+
+  const std::string out = scratch("ro_mol2cap.tsv");
+  const CommandResult refused = run("--task mol2cap" + base + " --out " + out);
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("q2"), std::string::npos) << refused.output;
+
+  const CommandResult mol2cap = run("--task mol2cap" + base + " --missing zero-shot --out " + out);
+  ASSERT_EQ(mol2cap.exit_code, 0) << mol2cap.output;
+  EXPECT_EQ(read_file(out),
+            "SMILES\tground truth\toutput\n"
+            "CCCO\tThe molecule is propanol.\tThe molecule is propane.\n"
+            "C\tThe molecule is methane.\t\n");
+
+  const std::string cap2mol_out = scratch("ro_cap2mol.tsv");
+  const CommandResult cap2mol = run("--task cap2mol" + base + " --missing zero-shot --skip 1 --out " + cap2mol_out);
+  ASSERT_EQ(cap2mol.exit_code, 0) << cap2mol.output;
+  EXPECT_EQ(read_file(cap2mol_out),
+            "description\tground truth\toutput\n"
+            "The molecule is propanol.\tCCCO\tCCO\n"
+            "The molecule is methane.\tC\t\n");
+}
+
 }  // namespace
 }  // namespace icma
