@@ -5,6 +5,7 @@
 #   scripts/setup.sh                # Release build in build/
 #   BUILD_DIR=out scripts/setup.sh  # another build directory
 #   SKIP_APT=1 scripts/setup.sh     # build only (dependencies already there)
+#   SKIP_BUILD=1 scripts/setup.sh   # install the packages only
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,6 +34,7 @@ if [[ "${SKIP_APT:-0}" != 1 ]]; then
   fi
 fi
 
+[[ "${SKIP_BUILD:-0}" == 1 ]] && exit 0
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
 cmake -S "$root" -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}"

@@ -20,9 +20,9 @@
 #include "icma/eval/mol2cap.hpp"
 #include "icma/eval/report.hpp"
 #include "icma/text/porter_stemmer.hpp"
-#include "icma/text/sentencepiece_tokenizer.hpp"
+#include "icma/tokenizer/sentencepiece_tokenizer.hpp"
 #include "icma/text/wordnet.hpp"
-#include "icma/text/wordpiece.hpp"
+#include "icma/tokenizer/wordpiece.hpp"
 
 namespace {
 
@@ -44,7 +44,7 @@ std::string default_wordnet_dir() {
   return env != nullptr && *env != '\0' ? env : "/usr/share/wordnet";
 }
 
-std::unique_ptr<icma::text::TextTokenizer> make_tokenizer(const EvalOptions& options) {
+std::unique_ptr<icma::tokenizer::TextTokenizer> make_tokenizer(const EvalOptions& options) {
   if (options.vocab.empty()) {
     throw icma::InputError(
         "--vocab is required: the SciBERT vocab.txt for --text-tokenizer scibert (scripts/download_data.sh fetches "
@@ -52,11 +52,11 @@ std::unique_ptr<icma::text::TextTokenizer> make_tokenizer(const EvalOptions& opt
         "--text-tokenizer sentencepiece");
   }
   if (options.text_tokenizer == "scibert") {
-    return std::make_unique<icma::text::BertWordPieceTokenizer>(
-        icma::text::BertWordPieceTokenizer::from_vocab_file(options.vocab, options.max_tokens));
+    return std::make_unique<icma::tokenizer::BertWordPieceTokenizer>(
+        icma::tokenizer::BertWordPieceTokenizer::from_vocab_file(options.vocab, options.max_tokens));
   }
-  return std::make_unique<icma::text::SentencePieceTokenizer>(
-      icma::text::SentencePieceTokenizer::from_model_file(options.vocab));
+  return std::make_unique<icma::tokenizer::SentencePieceTokenizer>(
+      icma::tokenizer::SentencePieceTokenizer::from_model_file(options.vocab));
 }
 
 icma::data::PredictionFile read_rows(const EvalOptions& options, icma::data::Task task) {

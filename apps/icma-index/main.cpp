@@ -35,46 +35,24 @@ struct BuildFlags {
   std::size_t gnn_batch_size = 2048;
 };
 
+// gnn-pretrain's flags that are not PretrainOptions fields.
 struct PretrainFlags {
   std::string corpus;
-  std::string out;
-  std::size_t epochs = 20;
-  std::size_t batch_size = 256;
-  double lr = 1e-3;
-  double weight_decay = 0.0;
-  double mask_rate = 0.15;
-  bool mask_edges = false;
-  double contrastive = 0.0;
-  std::int64_t layers = 5;
-  std::int64_t emb_dim = 300;
-  double dropout = 0.0;
-  std::size_t checkpoint_every = 1;
   std::string bad_rows = "fail";
 };
 
-int pretrain(const PretrainFlags& flags, const icma::CommonOptions& common) {
+int pretrain(const PretrainFlags& flags, icma::gnn::PretrainOptions& options, const icma::CommonOptions& common) {
   at::set_num_threads(static_cast<int>(common.resolved_threads()));
   const icma::data::Dataset corpus =
       icma::data::read_dataset(flags.corpus, icma::data::parse_bad_row_policy(flags.bad_rows));
   const std::vector<icma::chem::MolGraph> graphs = icma::gnn::featurise_corpus(corpus, common.resolved_threads());
-  if (graphs.empty() && flags.epochs > 0) throw icma::InputError(flags.corpus, 0, "no molecules to pre-train on");
+  if (graphs.empty() && options.epochs > 0) throw icma::InputError(flags.corpus, 0, "no molecules to pre-train on");
   spdlog::info("{}: {} molecules to pre-train on", flags.corpus, graphs.size());
-  icma::gnn::PretrainOptions options;
-  options.config = icma::gnn::GinConfig{flags.layers, flags.emb_dim, flags.dropout};
-  options.epochs = flags.epochs;
-  options.batch_size = flags.batch_size;
-  options.learning_rate = flags.lr;
-  options.weight_decay = flags.weight_decay;
-  options.mask_rate = flags.mask_rate;
-  options.mask_edges = flags.mask_edges;
-  options.contrastive_weight = flags.contrastive;
   options.seed = common.seed;
-  options.out = flags.out;
-  options.checkpoint_every = flags.checkpoint_every;
   options.metadata = {{"corpus", flags.corpus}, {"corpus_sha256", icma::sha256_file_hex(flags.corpus)},
                       {"molecules", std::to_string(graphs.size())}};
   const auto history = icma::gnn::pretrain_attribute_masking(graphs, options);
-  spdlog::info("GIN weights written to {}{}", flags.out,
+  spdlog::info("GIN weights written to {}{}", options.out,
                history.empty() ? " (random initialisation, --epochs 0)"
                                : fmt::format(" (final loss {:.4f})", history.back().loss));
   return 0;
@@ -122,6 +100,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   PretrainFlags pretrain_flags;
+  icma::gnn::PretrainOptions pretrain_options;
   CLI::App* gnn_pretrain = app.add_subcommand(
       "gnn-pretrain",
       "pre-train a GIN (pretrain-gnns architecture) by attribute masking on a corpus's molecules; writes safetensors "
@@ -129,34 +108,34 @@ int main(int argc, char** argv) {
   gnn_pretrain->add_option("--corpus", pretrain_flags.corpus, "corpus TSV: CID<TAB>SMILES<TAB>description")
       ->required()
       ->check(CLI::ExistingFile);
-  gnn_pretrain->add_option("--out", pretrain_flags.out, "weights file to write (.safetensors)")->required();
-  gnn_pretrain->add_option("--epochs", pretrain_flags.epochs, "passes over the corpus (0: write the seeded random "
+  gnn_pretrain->add_option("--out", pretrain_options.out, "weights file to write (.safetensors)")->required();
+  gnn_pretrain->add_option("--epochs", pretrain_options.epochs, "passes over the corpus (0: write the seeded random "
                                                               "initialisation)")
       ->capture_default_str();
-  gnn_pretrain->add_option("--batch-size", pretrain_flags.batch_size, "molecules per step")
+  gnn_pretrain->add_option("--batch-size", pretrain_options.batch_size, "molecules per step")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  gnn_pretrain->add_option("--lr", pretrain_flags.lr, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
-  gnn_pretrain->add_option("--weight-decay", pretrain_flags.weight_decay, "Adam weight decay")
+  gnn_pretrain->add_option("--lr", pretrain_options.learning_rate, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+  gnn_pretrain->add_option("--weight-decay", pretrain_options.weight_decay, "Adam weight decay")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  gnn_pretrain->add_option("--mask-rate", pretrain_flags.mask_rate, "share of atoms masked per molecule (plus one)")
+  gnn_pretrain->add_option("--mask-rate", pretrain_options.mask_rate, "share of atoms masked per molecule (plus one)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  gnn_pretrain->add_flag("--mask-edges", pretrain_flags.mask_edges,
+  gnn_pretrain->add_flag("--mask-edges", pretrain_options.mask_edges,
                          "also mask the bonds of masked atoms and predict their type (pretrain-gnns --mask_edge 1)");
-  gnn_pretrain->add_option("--contrastive", pretrain_flags.contrastive,
+  gnn_pretrain->add_option("--contrastive", pretrain_options.contrastive_weight,
                            "weight of a GraphCL-style contrastive term between two maskings of each molecule (0: off)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  gnn_pretrain->add_option("--layers", pretrain_flags.layers, "GIN layers")->check(CLI::PositiveNumber)->capture_default_str();
-  gnn_pretrain->add_option("--emb-dim", pretrain_flags.emb_dim, "embedding size")
+  gnn_pretrain->add_option("--layers", pretrain_options.config.num_layers, "GIN layers")->check(CLI::PositiveNumber)->capture_default_str();
+  gnn_pretrain->add_option("--emb-dim", pretrain_options.config.emb_dim, "embedding size")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  gnn_pretrain->add_option("--dropout", pretrain_flags.dropout, "dropout ratio during training")
+  gnn_pretrain->add_option("--dropout", pretrain_options.config.dropout, "dropout ratio during training")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  gnn_pretrain->add_option("--checkpoint-every", pretrain_flags.checkpoint_every,
+  gnn_pretrain->add_option("--checkpoint-every", pretrain_options.checkpoint_every,
                            "epochs between checkpoints written to --out (0: only at the end)")
       ->capture_default_str();
   gnn_pretrain->add_option("--bad-rows", pretrain_flags.bad_rows, "malformed corpus rows: fail (stop with file:line) or skip")
@@ -179,7 +158,7 @@ int main(int argc, char** argv) {
       std::cout << icma::retrieval::CorpusIndex::read_manifest(info_dir).dump(2) << std::endl;
       return 0;
     }
-    if (gnn_pretrain->parsed()) return pretrain(pretrain_flags, common);
+    if (gnn_pretrain->parsed()) return pretrain(pretrain_flags, pretrain_options, common);
     icma::retrieval::IndexBuildOptions options;
     options.corpus_path = flags.corpus;
     options.out_dir = flags.out;

@@ -15,11 +15,10 @@
 #include "icma/core/app.hpp"
 #include "icma/core/atomic_file.hpp"
 #include "icma/core/error.hpp"
-#include "icma/llm/tokenizer.hpp"
-#include "icma/prompt/budget.hpp"
+#include "icma/tokenizer/tokenizer.hpp"
+#include "icma/prompt/assemble.hpp"
 #include "icma/prompt/prompt_file.hpp"
 #include "icma/prompt/retrieval_only.hpp"
-#include "icma/prompt/summary.hpp"
 
 namespace {
 
@@ -33,7 +32,7 @@ struct PromptFlags {
 };
 
 // --eos, else the tokenizer's EOS token, else "</s>" (the official code's --add_eos default).
-std::string eos_text(const PromptFlags& flags, bool eos_given, const icma::llm::Tokenizer* tokenizer) {
+std::string eos_text(const PromptFlags& flags, bool eos_given, const icma::tokenizer::Tokenizer* tokenizer) {
   if (eos_given) return flags.eos;
   if (tokenizer != nullptr && tokenizer->special_tokens().eos) {
     if (auto token = tokenizer->id_to_token(*tokenizer->special_tokens().eos)) return *token;
@@ -145,44 +144,35 @@ int main(int argc, char** argv) {
     const auto policy = icma::data::parse_bad_row_policy(flags.bad_rows);
     const icma::data::Dataset dataset = icma::data::read_dataset(flags.dataset, policy);
     std::optional<CorpusLookup> corpus;
-    std::vector<icma::retrieval::QueryNeighbours> neighbours;
+    std::vector<icma::data::QueryNeighbours> neighbours;
     if (in_context) {
       corpus.emplace(icma::data::read_dataset(flags.corpus, policy));
-      neighbours = icma::retrieval::read_neighbour_file(flags.neighbours);
+      neighbours = icma::data::read_neighbour_file(flags.neighbours);
     }
-    PlanCounts plan_counts;
-    const std::vector<PromptPlan> plans = plan_prompts(dataset, corpus ? &*corpus : nullptr,
-                                                       in_context ? &neighbours : nullptr, flags.neighbours,
-                                                       plan_options, plan_counts);
     if (flags.retrieval_only) {
+      PlanCounts counts;
+      const auto plans = plan_prompts(dataset, &*corpus, &neighbours, flags.neighbours, plan_options, counts);
       icma::data::write_predictions(flags.out, plan_options.task, retrieval_only_predictions(plans, plan_options.task));
       spdlog::info("wrote the retrieval-only answers of {} queries to {} ({} without a neighbour)", plans.size(),
-                   flags.out, plan_counts.missing_zero_shot + plan_counts.short_lists);
+                   flags.out, counts.missing_zero_shot + counts.short_lists);
       return 0;
     }
 
-    std::optional<icma::llm::Tokenizer> loaded;
-    if (!flags.tokenizer.empty()) loaded.emplace(icma::llm::Tokenizer::load(flags.tokenizer));
-    RenderOptions render_options;
-    render_options.task = plan_options.task;
-    render_options.reverse = !flags.no_reverse;
-    render_options.eos_text = eos_text(flags, eos->count() > 0, loaded ? &*loaded : nullptr);
-
-    std::vector<PromptRecord> records;
-    BudgetCounts budget;
-    if (flags.cutoff_len > 0) {
-      records = fit_prompts(templates, plans, render_options, TokenizerCounter(*loaded), flags.cutoff_len,
-                            common.resolved_threads(), budget);
-    } else {
-      records.reserve(plans.size());
-      for (const PromptPlan& plan : plans) records.push_back(render(templates, plan, render_options));
-    }
-    write_prompt_file(flags.out, records);
-
-    const PromptSummary summary{plan_counts, budget, corpus ? corpus->duplicate_ids() : 0, flags.cutoff_len,
-                                plan_options, render_options};
-    log_summary(summary, flags.out);
-    if (!flags.stats.empty()) icma::write_file_atomically(flags.stats, summary_json(summary).dump(2) + "\n");
+    std::optional<icma::tokenizer::Tokenizer> loaded;
+    if (!flags.tokenizer.empty()) loaded.emplace(icma::tokenizer::Tokenizer::load(flags.tokenizer));
+    AssembleOptions options;
+    options.plan = plan_options;
+    options.render.task = plan_options.task;
+    options.render.reverse = !flags.no_reverse;
+    options.render.eos_text = eos_text(flags, eos->count() > 0, loaded ? &*loaded : nullptr);
+    options.cutoff_len = flags.cutoff_len;
+    options.tokenizer = loaded ? &*loaded : nullptr;
+    options.threads = common.resolved_threads();
+    const AssembledPrompts prompts = assemble_prompts(templates, dataset, corpus ? &*corpus : nullptr,
+                                                      in_context ? &neighbours : nullptr, flags.neighbours, options);
+    write_prompt_file(flags.out, prompts.records);
+    log_summary(prompts.summary, flags.out);
+    if (!flags.stats.empty()) icma::write_file_atomically(flags.stats, summary_json(prompts.summary).dump(2) + "\n");
     return 0;
   });
 }

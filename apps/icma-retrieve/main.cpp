@@ -6,14 +6,11 @@
 
 #include <spdlog/spdlog.h>
 
-#include <filesystem>
-#include <optional>
-
 #include "icma/core/app.hpp"
 #include "icma/core/error.hpp"
 #include "icma/core/sha256.hpp"
 #include "icma/data/dataset.hpp"
-#include "icma/gnn/index_embedder.hpp"
+#include "icma/incontext/incontext.hpp"
 #include "icma/retrieval/retrieve.hpp"
 
 namespace {
@@ -35,31 +32,6 @@ struct RetrieveFlags {
   std::string bad_rows = "fail";
   std::string gnn;
 };
-
-// The queries' GIN embeddings, made with the weights the index was built
-// with: the manifest's file, or --gnn if given; either must still hash as
-// when the index was built.
-icma::retrieval::EmbeddingRows embed_queries(const icma::retrieval::CorpusIndex& index,
-                                             const icma::data::Dataset& queries, const RetrieveFlags& flags,
-                                             unsigned threads) {
-  index.gnn();  // a clear error if the index has none
-  const nlohmann::json& section = index.manifest().at("gnn");
-  const std::string path = flags.gnn.empty() ? section.at("weights").at("path").get<std::string>() : flags.gnn;
-  const std::string expected = section.at("weights").at("sha256");
-  if (!std::filesystem::exists(path)) {
-    throw icma::InputError(path, 0, "the GNN weights of index " + flags.index_dir + " are missing; pass --gnn WEIGHTS");
-  }
-  if (icma::sha256_file_hex(path) != expected) {
-    throw icma::InputError(path, 0, "these are not the GNN weights index " + flags.index_dir +
-                                        " was built with (SHA-256 differs); rebuild the index or pass the right --gnn");
-  }
-  const icma::gnn::IndexEmbedder embedder(path, section.at("weights").at("prefix").get<std::string>(), threads);
-  return embedder.embed([&] {
-    std::vector<std::string> smiles;
-    for (const auto& record : queries.records) smiles.push_back(record.smiles);
-    return smiles;
-  }(), "gnn query embeddings");
-}
 
 }  // namespace
 
@@ -134,13 +106,8 @@ int main(int argc, char** argv) {
       options.exclude_self = flags.exclude_self == "on";
     }
 
-    std::optional<EmbeddingRows> query_embeddings;
-    if (options.method == RetrievalMethod::gnn) {
-      query_embeddings = embed_queries(index, queries, flags, options.threads);
-      options.query_embeddings = &*query_embeddings;
-    }
-    const RetrievalResult result = retrieve(index, queries, options);
-    write_neighbour_file(flags.out, result.queries);
+    const RetrievalResult result = icma::incontext::retrieve(index, flags.index_dir, queries, options, flags.gnn);
+    icma::data::write_neighbour_file(flags.out, result.queries);
     spdlog::info("{} queries, neighbours written to {}", result.queries.size(), flags.out);
     if (result.unparsable_queries > 0) {
       spdlog::warn("{} queries had no neighbours (unparsable SMILES{})", result.unparsable_queries,

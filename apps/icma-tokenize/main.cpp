@@ -24,7 +24,9 @@
 
 #include "icma/core/app.hpp"
 #include "icma/core/error.hpp"
-#include "icma/llm/tokenizer.hpp"
+#include "icma/prompt/prompt_file.hpp"
+#include "icma/tokenizer/length_report.hpp"
+#include "icma/tokenizer/tokenizer.hpp"
 
 namespace {
 
@@ -70,30 +72,17 @@ std::vector<Input> read_inputs(const Options& options) {
     const std::string name = display_name(file);
     std::string line;
     std::size_t number = 0;
+    if (options.jsonl && !options.decode) {
+      icma::prompt::PromptFields required{false, false, options.with_target};
+      for (icma::prompt::PromptRecord& record : icma::prompt::read_prompt_stream(*in, name, required)) {
+        inputs.push_back({name, record.line, options.with_target ? record.prompt + record.target : std::move(record.prompt)});
+      }
+      continue;
+    }
     while (std::getline(*in, line)) {
       ++number;
       if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (!options.jsonl || options.decode) {
-        inputs.push_back({name, number, std::move(line)});
-        continue;
-      }
-      if (line.find_first_not_of(" \t") == std::string::npos) continue;
-      nlohmann::json record;
-      try {
-        record = nlohmann::json::parse(line);
-      } catch (const nlohmann::json::parse_error& e) {
-        throw icma::InputError(name, number, std::string("not a JSON line: ") + e.what());
-      }
-      if (!record.is_object()) throw icma::InputError(name, number, "expected a JSON object with a \"prompt\" field");
-      const auto text_field = [&](const char* key) {
-        const auto it = record.find(key);
-        if (it == record.end()) throw icma::InputError(name, number, std::string("no \"") + key + "\" field");
-        if (!it->is_string()) throw icma::InputError(name, number, std::string("\"") + key + "\" is not a string");
-        return it->get<std::string>();
-      };
-      std::string text = text_field("prompt");
-      if (options.with_target) text += text_field("target");
-      inputs.push_back({name, number, std::move(text)});
+      inputs.push_back({name, number, std::move(line)});
     }
     if (in->bad()) throw icma::InputError(name, 0, "read error");
   }
@@ -104,7 +93,7 @@ std::string json_string(const std::string& text) {
   return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-int print_ids_or_tokens(const Options& options, const icma::llm::Tokenizer& tokenizer,
+int print_ids_or_tokens(const Options& options, const icma::tokenizer::Tokenizer& tokenizer,
                         const std::vector<Input>& inputs, unsigned threads) {
   std::vector<std::string> texts;
   texts.reserve(inputs.size());
@@ -135,110 +124,24 @@ int print_ids_or_tokens(const Options& options, const icma::llm::Tokenizer& toke
   return 0;
 }
 
-// The value at fraction q of the sorted lengths (nearest rank).
-std::size_t percentile(const std::vector<std::size_t>& sorted, double q) {
-  if (sorted.empty()) return 0;
-  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted.size())));
-  return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
-}
-
-int print_counts(const Options& options, const icma::llm::Tokenizer& tokenizer, const std::vector<Input>& inputs,
+int print_counts(const Options& options, const icma::tokenizer::Tokenizer& tokenizer, const std::vector<Input>& inputs,
                  unsigned threads) {
   std::vector<std::string> texts;
   texts.reserve(inputs.size());
   for (const Input& input : inputs) texts.push_back(input.text);
-  const auto encoded = tokenizer.encode_batch(texts, !options.no_special, threads);
   std::vector<std::size_t> lengths;
-  lengths.reserve(encoded.size());
-  std::size_t total = 0;
-  for (const auto& ids : encoded) {
-    lengths.push_back(ids.size());
-    total += ids.size();
-  }
-  std::vector<std::size_t> sorted = lengths;
-  std::sort(sorted.begin(), sorted.end());
-
-  std::ostringstream out;
-  out << "tokenizer: " << tokenizer.describe() << (options.no_special ? " (no special tokens)" : "") << "\n";
-  out << "texts: " << lengths.size() << "   tokens: " << total << "\n";
-  if (lengths.empty()) {
-    std::cout << out.str() << std::flush;
-    return 0;
-  }
-  const double mean = static_cast<double>(total) / static_cast<double>(lengths.size());
-  out << "min " << sorted.front() << "   mean " << std::fixed;
-  out.precision(1);
-  out << mean << "   p50 " << percentile(sorted, 0.5) << "   p90 " << percentile(sorted, 0.9) << "   p95 "
-      << percentile(sorted, 0.95) << "   p99 " << percentile(sorted, 0.99) << "   max " << sorted.back() << "\n";
-
-  // Histogram: buckets of a round width, about 10-20 of them, plus one
-  // boundary at --max-length so that the over-length texts stand apart.
-  const std::size_t top = sorted.back() + 1;
-  std::size_t width = 1;
-  while (top > width * 20) {
-    if (top <= width * 2 * 20) { width *= 2; break; }
-    if (top <= width * 5 * 20) { width *= 5; break; }
-    width *= 10;
-  }
-  // Bucket ranges [low, high]; the one holding --max-length is split there.
-  std::vector<std::pair<std::size_t, std::size_t>> ranges;
-  for (std::size_t low = 0; low < top; low += width) {
-    const std::size_t high = low + width - 1;
-    const std::size_t limit = options.max_length;
-    if (limit > 0 && low <= limit && limit < high) {
-      ranges.emplace_back(low, limit);
-      ranges.emplace_back(limit + 1, high);
-    } else {
-      ranges.emplace_back(low, high);
-    }
-  }
-  std::vector<std::size_t> counts(ranges.size(), 0);
-  for (std::size_t n : lengths) {
-    for (std::size_t b = 0; b < ranges.size(); ++b) {
-      if (n >= ranges[b].first && n <= ranges[b].second) {
-        ++counts[b];
-        break;
-      }
-    }
-  }
-  const std::size_t peak = *std::max_element(counts.begin(), counts.end());
-  out << "histogram (tokens per text):\n";
-  for (std::size_t b = 0; b < ranges.size(); ++b) {
-    const auto [low, high] = ranges[b];
-    std::string label = low == high ? std::to_string(low) : std::to_string(low) + "-" + std::to_string(high);
-    const bool over = options.max_length > 0 && low > options.max_length;
-    const std::size_t bar = peak == 0 ? 0 : (counts[b] * 50 + peak - 1) / peak;
-    if (label.size() < 12) label.insert(0, 12 - label.size(), ' ');
-    std::string count = std::to_string(counts[b]);
-    if (count.size() < 8) count.insert(0, 8 - count.size(), ' ');
-    out << label << " " << count << " " << std::string(bar, '#') << (over ? "  (over --max-length)" : "") << "\n";
-  }
-
-  if (options.max_length > 0) {
-    std::vector<std::size_t> over;
-    for (std::size_t i = 0; i < lengths.size(); ++i) {
-      if (lengths[i] > options.max_length) over.push_back(i);
-    }
-    out.precision(2);
-    out << "over --max-length " << options.max_length << ": " << over.size() << " of " << lengths.size() << " ("
-        << 100.0 * static_cast<double>(over.size()) / static_cast<double>(lengths.size()) << "%)\n";
-    std::stable_sort(over.begin(), over.end(), [&](std::size_t a, std::size_t b) { return lengths[a] > lengths[b]; });
-    if (!over.empty()) {
-      out << "longest:\n";
-      for (std::size_t k = 0; k < over.size() && k < options.show_longest; ++k) {
-        const Input& input = inputs[over[k]];
-        out << "  " << input.file << ":" << input.line << "  " << lengths[over[k]] << " tokens (+"
-            << lengths[over[k]] - options.max_length << ")\n";
-      }
-    }
-  }
-  std::cout << out.str() << std::flush;
+  for (const auto& ids : tokenizer.encode_batch(texts, !options.no_special, threads)) lengths.push_back(ids.size());
+  std::cout << "tokenizer: " << tokenizer.describe() << (options.no_special ? " (no special tokens)" : "") << "\n"
+            << icma::tokenizer::length_report(lengths, options.max_length, options.show_longest, [&](std::size_t i) {
+                 return inputs[i].file + ":" + std::to_string(inputs[i].line);
+               })
+            << std::flush;
   return 0;
 }
 
 // Lines of ids (separated by spaces, tabs or commas; surrounding [ ] allowed,
 // so that --tokens-style JSON arrays of numbers work too) back to text.
-int print_decoded(const Options& options, const icma::llm::Tokenizer& tokenizer, const std::vector<Input>& inputs) {
+int print_decoded(const Options& options, const icma::tokenizer::Tokenizer& tokenizer, const std::vector<Input>& inputs) {
   const std::size_t vocab = tokenizer.vocab_size();
   std::string out;
   for (const Input& input : inputs) {
@@ -331,7 +234,7 @@ int main(int argc, char** argv) {
     for (const std::string& input : options.inputs) {
       if (input != "-" && !std::ifstream(input).good()) throw icma::InputError(input, 0, "cannot open");
     }
-    const icma::llm::Tokenizer tokenizer = icma::llm::Tokenizer::load(options.tokenizer);
+    const icma::tokenizer::Tokenizer tokenizer = icma::tokenizer::Tokenizer::load(options.tokenizer);
     spdlog::debug("tokenizer: {}", tokenizer.describe());
     const std::vector<Input> inputs = read_inputs(options);
     if (options.decode) return print_decoded(options, tokenizer, inputs);

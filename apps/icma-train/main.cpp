@@ -11,6 +11,7 @@
 #include <ATen/Parallel.h>
 
 #include <filesystem>
+#include <optional>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -20,12 +21,14 @@
 #include "icma/core/atomic_file.hpp"
 #include "icma/core/error.hpp"
 #include "icma/data/dataset.hpp"
-#include "icma/llm/tokenizer.hpp"
-#include "icma/llm/tokenizer_builder.hpp"
+#include "icma/tokenizer/tokenizer.hpp"
+#include "icma/tokenizer/tokenizer_builder.hpp"
 #include "icma/model/causal_lm.hpp"
+#include "icma/model/config.hpp"
 #include "icma/model/data_parallel.hpp"
 #include "icma/model/lora.hpp"
-#include "icma/model/training.hpp"
+#include "icma/model/trainer.hpp"
+#include "icma/prompt/prompt_file.hpp"
 
 namespace {
 
@@ -66,20 +69,30 @@ icma::model::Schedule parse_schedule(const std::string& name) {
   throw icma::InputError("--schedule must be linear, cosine or constant, not \"" + name + "\"");
 }
 
+// A prompt file's rows as the (prompt, target) texts training learns from.
+std::vector<icma::model::PromptTarget> prompt_targets(const std::string& path) {
+  std::vector<icma::model::PromptTarget> rows;
+  for (icma::prompt::PromptRecord& record : icma::prompt::read_prompt_file(path)) {
+    rows.push_back({std::move(record.id), std::move(record.prompt), std::move(record.target)});
+  }
+  return rows;
+}
+
 int train(TrainFlags& flags, const icma::CommonOptions& common) {
   for (const auto& [value, name] : {std::pair{flags.model, "--model"}, {flags.train, "--train"}, {flags.out, "--out"}}) {
     if (value.empty()) throw icma::InputError(std::string(name) + " is required (see --help)");
   }
   at::set_num_threads(static_cast<int>(common.resolved_threads()));
   auto parallel = icma::model::DataParallel::from_environment();
-  const icma::llm::Tokenizer tokenizer = icma::llm::Tokenizer::load(flags.model);
+  const icma::tokenizer::Tokenizer tokenizer = icma::tokenizer::Tokenizer::load(flags.model);
   icma::model::TokenizeStats stats;
-  const auto train_set = icma::model::read_training_examples(flags.train, tokenizer, flags.cutoff_len,
-                                                             flags.train_on_inputs, common.resolved_threads(), &stats);
+  const unsigned threads = common.resolved_threads();
+  const auto train_set = icma::model::make_training_examples(prompt_targets(flags.train), flags.train, tokenizer,
+                                                             flags.cutoff_len, flags.train_on_inputs, threads, &stats);
   std::vector<icma::model::TrainingExample> valid_set;
   if (!flags.valid.empty()) {
-    valid_set = icma::model::read_training_examples(flags.valid, tokenizer, flags.cutoff_len, flags.train_on_inputs,
-                                                    common.resolved_threads(), nullptr);
+    valid_set = icma::model::make_training_examples(prompt_targets(flags.valid), flags.valid, tokenizer,
+                                                    flags.cutoff_len, flags.train_on_inputs, threads, nullptr);
   }
   auto model = icma::model::CausalLM::load(flags.model);
   icma::model::TrainingOptions& options = flags.options;
@@ -87,8 +100,9 @@ int train(TrainFlags& flags, const icma::CommonOptions& common) {
   options.base_model = fs::absolute(flags.model).lexically_normal().string();
   options.seed = common.seed;
   options.schedule = parse_schedule(flags.schedule);
-  options.pad_token_id = model->config().pad_token_id.value_or(
-      tokenizer.special_tokens().pad ? static_cast<int64_t>(*tokenizer.special_tokens().pad) : 0);
+  std::optional<int64_t> tokenizer_pad;
+  if (tokenizer.special_tokens().pad) tokenizer_pad = *tokenizer.special_tokens().pad;
+  options.pad_token_id = icma::model::pad_token_id_for(model->config(), tokenizer_pad, model->config().eos_token_ids);
   if (!flags.full) {
     icma::model::LoraConfig lora;
     lora.r = flags.lora_r;
@@ -140,7 +154,7 @@ int init(const std::string& config_path, const std::string& out, const std::vect
       texts.push_back(record.description);
     }
   }
-  const icma::llm::ByteLevelTokenizerFiles files = icma::llm::byte_level_tokenizer_files(config.vocab_size, texts);
+  const icma::tokenizer::ByteLevelTokenizerFiles files = icma::tokenizer::byte_level_tokenizer_files(config.vocab_size, texts);
   const auto model = icma::model::CausalLM::random(config, seed);
   model->save(out);
   icma::write_file_atomically((fs::path(out) / "tokenizer.json").string(), files.tokenizer_json);

@@ -8,7 +8,7 @@
 #include <memory>
 #include <utility>
 
-#include "icma/chem/fingerprints.hpp"
+#include "icma/chem/molt5_fingerprints.hpp"
 #include "icma/chem/molecule.hpp"
 
 namespace icma::chem {

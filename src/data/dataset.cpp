@@ -1,5 +1,7 @@
 #include "icma/data/dataset.hpp"
 
+#include <fstream>
+
 #include <spdlog/spdlog.h>
 
 #include "icma/core/atomic_file.hpp"
@@ -69,6 +71,32 @@ void write_dataset(const std::string& path, const std::vector<MoleculeRecord>& r
     out << record.cid << '\t' << record.smiles << '\t' << record.description << '\n';
   }
   file.commit();
+}
+
+Dataset read_plain_queries(const std::string& path, bool smiles) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, 0, "cannot open");
+  Dataset dataset;
+  dataset.path = path;
+  std::string text;
+  for (std::size_t number = 1; std::getline(in, text); ++number) {
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+    const std::size_t begin = text.find_first_not_of(" \t");
+    if (begin == std::string::npos) {
+      ++dataset.skipped_rows;
+      continue;
+    }
+    text = text.substr(begin, text.find_last_not_of(" \t") - begin + 1);
+    if (text.find('\t') != std::string::npos) throw InputError(path, number, "contains a tab");
+    MoleculeRecord record;
+    record.cid = std::to_string(number);
+    record.line = number;
+    (smiles ? record.smiles : record.description) = std::move(text);
+    dataset.records.push_back(std::move(record));
+  }
+  if (in.bad()) throw InputError(path, 0, "read error");
+  if (dataset.skipped_rows > 0) spdlog::warn("{}: {} blank line(s) skipped", path, dataset.skipped_rows);
+  return dataset;
 }
 
 }  // namespace icma::data

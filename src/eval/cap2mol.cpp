@@ -1,6 +1,6 @@
 #include "icma/eval/cap2mol.hpp"
 
-#include "icma/chem/fingerprints.hpp"
+#include "icma/chem/molt5_fingerprints.hpp"
 #include "icma/chem/inchi.hpp"
 #include "icma/chem/molecule.hpp"
 #include "icma/core/parallel.hpp"

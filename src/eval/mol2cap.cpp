@@ -6,7 +6,7 @@
 #include "icma/core/parallel.hpp"
 #include "icma/core/progress.hpp"
 #include "icma/eval/stats.hpp"
-#include "icma/text/text_tokenizer.hpp"
+#include "icma/tokenizer/text_tokenizer.hpp"
 
 namespace icma::eval {
 namespace {
@@ -35,7 +35,7 @@ std::string_view strip_cls_prefix(std::string_view output) {
   return output;
 }
 
-Mol2CapScores score_mol2cap(const std::vector<data::Prediction>& rows, const text::TextTokenizer& tokenizer,
+Mol2CapScores score_mol2cap(const std::vector<data::Prediction>& rows, const tokenizer::TextTokenizer& tokenizer,
                             const Meteor& meteor, unsigned threads) {
   Mol2CapScores scores;
   scores.rows.resize(rows.size());

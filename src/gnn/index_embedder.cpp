@@ -26,14 +26,14 @@ IndexEmbedder::IndexEmbedder(const std::string& weights_path, const std::optiona
            {"pooling", "mean"}};
 }
 
-retrieval::EmbeddingRows IndexEmbedder::embed(const std::vector<std::string>& smiles,
+data::EmbeddingRows IndexEmbedder::embed(const std::vector<std::string>& smiles,
                                               const std::string& progress_label) const {
   EmbeddingOptions options;
   options.threads = threads_;
   options.batch_size = batch_size_;
   options.progress_label = progress_label;
   MoleculeEmbeddings embedded = embed_smiles(*model_, smiles, options);
-  retrieval::EmbeddingRows rows;
+  data::EmbeddingRows rows;
   rows.dim = static_cast<std::size_t>(embedded.dim);
   rows.values = std::move(embedded.values);
   rows.missing.resize(embedded.size());

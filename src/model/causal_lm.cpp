@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cmath>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -173,6 +174,42 @@ void CausalLM::merge_adapter(const std::filesystem::path& adapter_dir) {
   }
   if (merged == 0) throw InputError(weights_path.string(), 0, "holds no LoRA weights");
   spdlog::info("{}: merged LoRA into {} weights (scale {})", adapter_dir.string(), merged, scale);
+}
+
+torch::Dtype parse_dtype(const std::string& name) {
+  if (name == "fp32" || name == "float32") return torch::kFloat32;
+  if (name == "fp16" || name == "float16") return torch::kFloat16;
+  if (name == "bf16" || name == "bfloat16") return torch::kBFloat16;
+  throw InputError("unknown --dtype '" + name + "' (use fp32, fp16 or bf16)");
+}
+
+torch::Device parse_device(const std::string& name) {
+  std::optional<torch::Device> device;
+  try {
+    device.emplace(name);
+  } catch (const std::exception&) {
+    throw InputError("unknown --device '" + name + "' (use cpu, cuda or cuda:N)");
+  }
+  if (!device->is_cpu() && !device->is_cuda()) throw InputError("unknown --device '" + name + "' (use cpu, cuda or cuda:N)");
+  if (device->is_cuda()) {
+    if (!torch::cuda::is_available()) throw InputError("--device " + name + ": this LibTorch has no CUDA device available");
+    if (device->has_index() && device->index() >= static_cast<int>(torch::cuda::device_count())) {
+      throw InputError("--device " + name + ": there are " + std::to_string(torch::cuda::device_count()) +
+                       " CUDA device(s)");
+    }
+  }
+  return *device;
+}
+
+LoadOptions load_options(const std::string& dtype, const std::string& device, const std::filesystem::path& adapter) {
+  LoadOptions options;
+  options.dtype = parse_dtype(dtype);
+  options.device = parse_device(device);
+  options.adapter = adapter;
+  if (options.device.is_cpu() && options.dtype != torch::kFloat32) {
+    spdlog::warn("--dtype {} on CPU: LibTorch's half-precision CPU kernels are slow; fp32 is the default", dtype);
+  }
+  return options;
 }
 
 }  // namespace icma::model

@@ -279,4 +279,12 @@ int64_t ModelConfig::num_parameters() const {
   return total;
 }
 
+int64_t pad_token_id_for(const ModelConfig& config, std::optional<int64_t> tokenizer_pad,
+                         const std::vector<int64_t>& eos_token_ids) {
+  if (config.pad_token_id) return *config.pad_token_id;
+  if (tokenizer_pad) return *tokenizer_pad;
+  if (!eos_token_ids.empty()) return eos_token_ids.front();
+  return 0;
+}
+
 }  // namespace icma::model

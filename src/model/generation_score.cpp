@@ -32,7 +32,7 @@ std::vector<TargetScore> score_targets(CausalLM& model, const std::vector<std::v
       }
     }
   }
-  const int64_t pad = config.pad_token_id.value_or(config.eos_token_ids.empty() ? 0 : config.eos_token_ids.front());
+  const int64_t pad = pad_token_id_for(config, std::nullopt, config.eos_token_ids);
   const PaddedBatch batch = left_pad(sequences, pad);
   const int64_t length = batch.input_ids.size(1);
   torch::NoGradGuard no_grad;

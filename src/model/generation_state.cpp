@@ -67,13 +67,7 @@ GenerationPlan plan_generation(const CausalLM& model, const std::vector<std::vec
   const ModelConfig& config = model.config();
   GenerationPlan plan;
   plan.context = config.max_position_embeddings;
-  if (options.pad_token_id) {
-    plan.pad_token_id = *options.pad_token_id;
-  } else if (config.pad_token_id) {
-    plan.pad_token_id = *config.pad_token_id;
-  } else if (!options.eos_token_ids.empty()) {
-    plan.pad_token_id = options.eos_token_ids.front();
-  }
+  plan.pad_token_id = options.pad_token_id ? *options.pad_token_id : pad_token_id_for(config, std::nullopt, options.eos_token_ids);
   for (std::size_t i = 0; i < prompts.size(); ++i) {
     const std::vector<int64_t>& prompt = prompts[i];
     if (prompt.empty()) throw InputError("prompt " + std::to_string(i + 1) + " has no tokens");

@@ -16,7 +16,7 @@
 #include "icma/core/error.hpp"
 #include "icma/core/progress.hpp"
 #include "icma/core/random.hpp"
-#include "icma/model/training.hpp"
+#include "icma/model/trainer.hpp"
 #include "icma/weights/state_dict.hpp"
 #include "icma/weights/tensor_file.hpp"
 #include "training_batch.hpp"

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "icma/model/causal_lm.hpp"
-#include "icma/model/training.hpp"
+#include "icma/model/trainer.hpp"
 
 namespace icma::model::detail {
 

@@ -1,9 +1,9 @@
-// Prompt JSONL -> token ids with their loss span, and a batch -> its loss.
+// (prompt, target) texts -> token ids with their loss span, and a batch -> its loss.
 
 #include <spdlog/spdlog.h>
 
 #include "icma/core/error.hpp"
-#include "icma/prompt/prompt_file.hpp"
+#include "icma/model/training_data.hpp"
 #include "training_batch.hpp"
 
 namespace icma::model {
@@ -20,28 +20,34 @@ std::string python_strip(const std::string& text) {
 
 }  // namespace
 
-std::vector<TrainingExample> read_training_examples(const std::string& path, const llm::Tokenizer& tokenizer,
-                                                    int64_t cutoff_len, bool train_on_inputs, unsigned threads,
-                                                    TokenizeStats* stats) {
-  std::vector<std::string> ids, prompts, full_texts;
-  for (const prompt::PromptRecord& row : prompt::read_prompt_file(path)) {
-    ids.push_back(row.id);
+std::vector<TrainingExample> tokenize_prompt_targets(const std::vector<PromptTarget>& rows,
+                                                     const tokenizer::Tokenizer& tokenizer, unsigned threads) {
+  std::vector<std::string> prompts, full_texts;
+  prompts.reserve(rows.size());
+  full_texts.reserve(rows.size());
+  for (const PromptTarget& row : rows) {
     full_texts.push_back(row.prompt + row.target);
-    // The ICMA code masks len(tokenize(prompt.strip())) tokens, so the prompt's
-    // trailing " \n" counts as target; so do we.
     prompts.push_back(python_strip(row.prompt));
   }
-  if (prompts.empty()) throw InputError(path, 0, "holds no prompts");
-
   const auto prompt_ids = tokenizer.encode_batch(prompts, true, threads);
   const auto full_ids = tokenizer.encode_batch(full_texts, true, threads);
+  std::vector<TrainingExample> examples(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    examples[i].id = rows[i].id;
+    examples[i].ids.assign(full_ids[i].begin(), full_ids[i].end());
+    examples[i].loss_from = static_cast<int64_t>(prompt_ids[i].size());
+  }
+  return examples;
+}
+
+std::vector<TrainingExample> make_training_examples(const std::vector<PromptTarget>& rows, const std::string& source,
+                                                    const tokenizer::Tokenizer& tokenizer, int64_t cutoff_len,
+                                                    bool train_on_inputs, unsigned threads, TokenizeStats* stats) {
+  if (rows.empty()) throw InputError(source, 0, "holds no prompts");
+  std::vector<TrainingExample> examples = tokenize_prompt_targets(rows, tokenizer, threads);
   TokenizeStats local;
-  std::vector<TrainingExample> examples(prompts.size());
-  for (std::size_t i = 0; i < prompts.size(); ++i) {
-    TrainingExample& example = examples[i];
-    example.id = ids[i];
-    example.ids.assign(full_ids[i].begin(), full_ids[i].end());
-    example.loss_from = train_on_inputs ? 0 : static_cast<int64_t>(prompt_ids[i].size());
+  for (TrainingExample& example : examples) {
+    if (train_on_inputs) example.loss_from = 0;
     if (cutoff_len > 0 && static_cast<int64_t>(example.ids.size()) > cutoff_len) {
       example.ids.resize(static_cast<std::size_t>(cutoff_len));
       ++local.truncated;
@@ -50,12 +56,12 @@ std::vector<TrainingExample> read_training_examples(const std::string& path, con
   }
   local.examples = examples.size();
   if (local.without_targets == examples.size()) {
-    throw InputError(path, 0, "no example keeps a target token within --cutoff-len " + std::to_string(cutoff_len) +
-                                  " (prompts are longer); raise it or use fewer examples per prompt");
+    throw InputError(source, 0, "no example keeps a target token within --cutoff-len " + std::to_string(cutoff_len) +
+                                    " (prompts are longer); raise it or use fewer examples per prompt");
   }
   if (local.truncated > 0) {
     spdlog::warn("{}: {} of {} examples were longer than the cutoff of {} tokens and were cut ({} lost every target token)",
-                 path, local.truncated, examples.size(), cutoff_len, local.without_targets);
+                 source, local.truncated, examples.size(), cutoff_len, local.without_targets);
   }
   if (stats != nullptr) *stats = local;
   return examples;

@@ -12,11 +12,11 @@ namespace {
 // read_neighbour_file keeps every entry in file order and allows no blank
 // line before the end, so entry j of a block sits on line first_line + j.
 struct Block {
-  const retrieval::QueryNeighbours* query = nullptr;
+  const data::QueryNeighbours* query = nullptr;
   std::size_t first_line = 0;
 };
 
-std::unordered_map<std::string, Block> index_blocks(const std::vector<retrieval::QueryNeighbours>& neighbours) {
+std::unordered_map<std::string, Block> index_blocks(const std::vector<data::QueryNeighbours>& neighbours) {
   std::unordered_map<std::string, Block> blocks;
   std::size_t line = 1;
   for (const auto& query : neighbours) {
@@ -72,7 +72,7 @@ const data::MoleculeRecord* CorpusLookup::find(const std::string& cid) const {
 }
 
 std::vector<PromptPlan> plan_prompts(const data::Dataset& dataset, const CorpusLookup* corpus,
-                                     const std::vector<retrieval::QueryNeighbours>* neighbours,
+                                     const std::vector<data::QueryNeighbours>* neighbours,
                                      const std::string& neighbour_path, const PlanOptions& options,
                                      PlanCounts& counts) {
   counts = PlanCounts{};
@@ -140,7 +140,7 @@ std::vector<PromptPlan> plan_prompts(const data::Dataset& dataset, const CorpusL
   if (in_context) {
     counts.unused_queries = static_cast<std::size_t>(std::count_if(
         neighbours->begin(), neighbours->end(),
-        [&](const retrieval::QueryNeighbours& query) { return dataset_ids.count(query.query_id) == 0; }));
+        [&](const data::QueryNeighbours& query) { return dataset_ids.count(query.query_id) == 0; }));
   }
   counts.planned = plans.size();
   return plans;

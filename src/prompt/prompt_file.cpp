@@ -1,6 +1,8 @@
 #include "icma/prompt/prompt_file.hpp"
 
 #include <fstream>
+#include <optional>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -43,9 +45,13 @@ void write_prompt_file(const std::string& path, const std::vector<PromptRecord>&
   file.commit();
 }
 
-std::vector<PromptRecord> read_prompt_file(const std::string& path) {
+std::vector<PromptRecord> read_prompt_file(const std::string& path, const PromptFields& required) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, 0, "cannot open");
+  return read_prompt_stream(in, path, required);
+}
+
+std::vector<PromptRecord> read_prompt_stream(std::istream& in, const std::string& name, const PromptFields& required) {
   std::vector<PromptRecord> records;
   std::string line;
   for (std::size_t number = 1; std::getline(in, line); ++number) {
@@ -55,39 +61,46 @@ std::vector<PromptRecord> read_prompt_file(const std::string& path) {
     try {
       row = nlohmann::json::parse(line);
     } catch (const nlohmann::json::parse_error& e) {
-      throw InputError(path, number, std::string("not a JSON line: ") + e.what());
+      throw InputError(name, number, std::string("not a JSON line: ") + e.what());
     }
-    if (!row.is_object()) throw InputError(path, number, "expected a JSON object");
-    const auto text = [&](const char* key, bool required) -> std::string {
+    if (!row.is_object()) throw InputError(name, number, "expected a JSON object");
+    // The field's text; nullopt when absent (or null) and not required.
+    const auto text = [&](const char* key, bool is_required) -> std::optional<std::string> {
       const auto it = row.find(key);
-      if (it == row.end()) {
-        if (required) throw InputError(path, number, std::string("no \"") + key + "\" field");
-        return "";
+      if (it == row.end() || it->is_null()) {
+        if (is_required) throw InputError(name, number, std::string("no \"") + key + "\" field");
+        return std::nullopt;
       }
-      if (!it->is_string()) throw InputError(path, number, std::string("\"") + key + "\" is not a string");
+      if (std::string_view(key) == "id" && it->is_number_integer()) return it->dump();
+      if (!it->is_string()) throw InputError(name, number, std::string("\"") + key + "\" is not a string");
       return it->get<std::string>();
     };
     PromptRecord record;
-    record.id = text("id", true);
-    const std::string task = text("task", true);  // its own errors already name path:line
-    try {
-      record.task = data::parse_task(task);
-    } catch (const InputError& e) {
-      throw InputError(path, number, e.what());
+    record.line = number;
+    record.id = text("id", required.id).value_or(std::to_string(number));
+    if (record.id.find_first_of("\t\r\n") != std::string::npos) {
+      throw InputError(name, number, "\"id\" contains a tab or newline");
     }
-    record.prompt = text("prompt", true);
-    record.target = text("target", true);
-    record.input = text("input", false);
-    if (const auto examples = row.find("examples"); examples != row.end()) {
-      if (!examples->is_array()) throw InputError(path, number, "\"examples\" is not an array");
+    if (const auto task = text("task", required.task)) {
+      try {
+        record.task = data::parse_task(*task);
+      } catch (const InputError& e) {
+        throw InputError(name, number, e.what());
+      }
+    }
+    record.prompt = *text("prompt", true);
+    record.target = text("target", required.target).value_or("");
+    record.input = text("input", false).value_or("");
+    if (const auto examples = row.find("examples"); examples != row.end() && !examples->is_null()) {
+      if (!examples->is_array()) throw InputError(name, number, "\"examples\" is not an array");
       for (const auto& id : *examples) {
-        if (!id.is_string()) throw InputError(path, number, "\"examples\" holds a non-string id");
+        if (!id.is_string()) throw InputError(name, number, "\"examples\" holds a non-string id");
         record.examples.push_back(id.get<std::string>());
       }
     }
     records.push_back(std::move(record));
   }
-  if (in.bad()) throw InputError(path, 0, "read error");
+  if (in.bad()) throw InputError(name, 0, "read error");
   return records;
 }
 

@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "icma/chem/fingerprints.hpp"
+#include "icma/chem/molt5_fingerprints.hpp"
 #include "icma/retrieval/neighbour.hpp"
 
 namespace icma::retrieval::detail {

@@ -173,10 +173,10 @@ RetrievalResult retrieve(const CorpusIndex& index, const data::Dataset& queries,
       } else {
         ranked = random_neighbours(random_candidates, options.k, excluded, rng);
       }
-      QueryNeighbours& out = result.queries[q];
+      data::QueryNeighbours& out = result.queries[q];
       out.query_id = query.cid;
       for (const Neighbour& neighbour : rerank(ranked, options, rng)) {
-        out.neighbours.push_back(NeighbourEntry{index.ids()[neighbour.row], neighbour.score});
+        out.neighbours.push_back(data::NeighbourEntry{index.ids()[neighbour.row], neighbour.score});
       }
     }
     progress.advance(end - begin);

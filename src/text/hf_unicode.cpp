@@ -10,7 +10,7 @@
 //    Unicode 9.0: later characters neither decompose nor get reordered;
 //  - whitespace and lowercase come from Rust's std (Unicode 17 in the 0.23.2
 //    build; ICU 72 knows Unicode 15, see kLowercaseAfterIcu72).
-// tests/text/wordpiece_test.cpp checks every code point against tokenizers.
+// tests/tokenizer/wordpiece_test.cpp checks every code point against tokenizers.
 
 #include "icma/text/hf_unicode.hpp"
 

@@ -292,8 +292,10 @@ TEST(IcmaGenerate, ScoreWritesLogProbabilitiesAndTokenCounts) {
     std::getline(fields, logprob, '\t');
     std::getline(fields, n_tokens, '\t');
     EXPECT_EQ(id, "m" + std::to_string(i));
-    // One token per character of "Caption: The molecule i." plus "</s>".
-    EXPECT_EQ(n_tokens, "25");
+    // Training's target span (the official len(encode(prompt.strip())) mask):
+    // the prompt's trailing "\n", one token per character of
+    // "Caption: The molecule i." and "</s>".
+    EXPECT_EQ(n_tokens, "26");
     const double value = std::stod(logprob);
     EXPECT_LT(value, 0.0);
     EXPECT_TRUE(std::isfinite(value));

@@ -8,7 +8,7 @@
 #include <map>
 
 #include "icma/core/atomic_file.hpp"
-#include "icma/retrieval/neighbour_file.hpp"
+#include "icma/data/neighbour_file.hpp"
 #include "test_support.hpp"
 
 namespace icma {
@@ -84,8 +84,8 @@ TEST_F(GnnCommands, MoleculeQueriesFindNeighboursByCosine) {
   const std::string out = *dir_ + "/gnn.tsv";
   const CommandResult result = retrieve("--task mol2cap --method gnn --k 3 --out " + out);
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  std::map<std::string, std::vector<retrieval::NeighbourEntry>> lists;
-  for (const auto& query : retrieval::read_neighbour_file(out)) lists[query.query_id] = query.neighbours;
+  std::map<std::string, std::vector<data::NeighbourEntry>> lists;
+  for (const auto& query : data::read_neighbour_file(out)) lists[query.query_id] = query.neighbours;
   EXPECT_EQ(lists.count("4"), 0u) << "an unparsable query has no neighbours";
   ASSERT_EQ(lists.size(), 6u);
   for (const auto& [query, neighbours] : lists) {
@@ -100,7 +100,7 @@ TEST_F(GnnCommands, MoleculeQueriesFindNeighboursByCosine) {
   // Without exclusion a molecule is its own nearest neighbour (cosine 1).
   const CommandResult self = retrieve("--task mol2cap --method gnn --k 1 --exclude-self off --out " + out);
   ASSERT_EQ(self.exit_code, 0) << self.output;
-  for (const auto& query : retrieval::read_neighbour_file(out)) {
+  for (const auto& query : data::read_neighbour_file(out)) {
     EXPECT_EQ(query.neighbours.at(0).neighbour_id, query.query_id);
     EXPECT_NEAR(query.neighbours.at(0).score, 1.0, 1e-5);
   }

@@ -14,7 +14,7 @@
 
 #include "icma/core/atomic_file.hpp"
 #include "icma/core/sha256.hpp"
-#include "icma/llm/tokenizer.hpp"
+#include "icma/tokenizer/tokenizer.hpp"
 #include "icma/prompt/prompt_file.hpp"
 #include "test_support.hpp"
 
@@ -237,7 +237,7 @@ TEST(IcmaPromptBudget, GalacticaRowsFitTheCutoff) {
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("token budget 200:"), std::string::npos) << result.output;
 
-  const llm::Tokenizer tokenizer = llm::Tokenizer::load(galactica);
+  const tokenizer::Tokenizer tokenizer = tokenizer::Tokenizer::load(galactica);
   const auto before = prompt::read_prompt_file(full);
   const auto after = prompt::read_prompt_file(fitted);
   ASSERT_EQ(before.size(), after.size());

@@ -9,7 +9,7 @@
 #include <set>
 
 #include "icma/core/atomic_file.hpp"
-#include "icma/retrieval/neighbour_file.hpp"
+#include "icma/data/neighbour_file.hpp"
 #include "test_support.hpp"
 
 namespace icma {
@@ -45,7 +45,7 @@ class Retrieval : public ::testing::Test {
   // Neighbour ids per query id.
   std::map<std::string, std::vector<std::string>> neighbours(const std::string& path) {
     std::map<std::string, std::vector<std::string>> out;
-    for (const auto& query : retrieval::read_neighbour_file(path)) {
+    for (const auto& query : data::read_neighbour_file(path)) {
       for (const auto& entry : query.neighbours) out[query.query_id].push_back(entry.neighbour_id);
     }
     return out;

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "icma/chem/fingerprints.hpp"
+#include "icma/chem/molt5_fingerprints.hpp"
 #include "icma/chem/inchi.hpp"
 #include "icma/chem/molecule.hpp"
 #include "icma/core/utf8.hpp"

@@ -14,7 +14,7 @@
 #include "icma/eval/mol2cap.hpp"
 #include "icma/text/porter_stemmer.hpp"
 #include "icma/text/wordnet.hpp"
-#include "icma/text/wordpiece.hpp"
+#include "icma/tokenizer/wordpiece.hpp"
 #include "test_support.hpp"
 
 namespace icma::eval {
@@ -56,7 +56,7 @@ class Molt5Reference : public ::testing::Test {
 TEST_F(Molt5Reference, Mol2Cap) {
   const std::string vocab = testing::shared_dir() + "/vocab/scibert_scivocab_uncased/vocab.txt";
   if (!testing::file_exists(testing::wordnet_dir() + "/index.noun")) GTEST_SKIP() << "no WordNet database";
-  const auto tokenizer = text::BertWordPieceTokenizer::from_vocab_file(vocab);
+  const auto tokenizer = tokenizer::BertWordPieceTokenizer::from_vocab_file(vocab);
   const text::PorterStemmer stemmer;
   const text::WordNet wordnet = text::WordNet::open(testing::wordnet_dir());
   const Meteor meteor(stemmer, wordnet);

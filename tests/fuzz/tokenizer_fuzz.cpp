@@ -1,4 +1,4 @@
-// libFuzzer target for icma::llm::Tokenizer (not part of the CMake build or
+// libFuzzer target for icma::tokenizer::Tokenizer (not part of the CMake build or
 // CI; scripts/fuzz.sh builds it with -fsanitize=fuzzer,address,undefined and
 // runs it). Each input is one of:
 //   first byte < 0x40   the rest is a tokenizer.json, loaded (random JSON to the loader);
@@ -28,11 +28,11 @@
 #include <nlohmann/json.hpp>
 
 #include "icma/core/error.hpp"
-#include "icma/llm/tokenizer.hpp"
+#include "icma/tokenizer/tokenizer.hpp"
 
 namespace {
 
-using icma::llm::Tokenizer;
+using icma::tokenizer::Tokenizer;
 
 std::string shared_dir() {
   const char* env = std::getenv("ICMA_SHARED_DIR");

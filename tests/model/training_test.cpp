@@ -13,7 +13,7 @@
 #include "icma/model/causal_lm.hpp"
 #include "icma/model/data_parallel.hpp"
 #include "icma/model/lora.hpp"
-#include "icma/model/training.hpp"
+#include "icma/model/trainer.hpp"
 #include "icma/weights/state_dict.hpp"
 #include "icma/weights/tensor_file.hpp"
 #include "test_support.hpp"

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "icma/llm/tokenizer.hpp"
+#include "icma/tokenizer/tokenizer.hpp"
 #include "icma/prompt/budget.hpp"
 #include "test_support.hpp"
 
@@ -138,7 +138,7 @@ TEST(PromptBudget, Utf8BoundariesSkipContinuationBytes) {
 TEST(PromptBudget, GalacticaTokenBoundariesArePrefixes) {
   const std::string path = testing::shared_dir() + "/models/galactica-125m";
   if (!testing::file_exists(path + "/tokenizer.json")) GTEST_SKIP() << "no " << path;
-  const llm::Tokenizer tokenizer = llm::Tokenizer::load(path);
+  const tokenizer::Tokenizer tokenizer = tokenizer::Tokenizer::load(path);
   const TokenizerCounter counter(tokenizer);
   for (const std::string text : {std::string("The molecule is a β-lactam; it has a role as an antibiotic."),
                                  std::string("C[C@]12CCC(=O)C=C1CC[C@@H]3[C@@H]2C(=O)C[C@]\\\\4")}) {

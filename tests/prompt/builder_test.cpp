@@ -16,7 +16,7 @@ namespace icma::prompt {
 namespace {
 
 using data::Task;
-using retrieval::QueryNeighbours;
+using data::QueryNeighbours;
 
 PromptTemplates icma_templates() {
   return PromptTemplates::load(std::string(ICMA_SOURCE_DIR) + "/configs/prompts/icma.json");

@@ -24,7 +24,7 @@
 
 #include <cstddef>
 
-#include "icma/chem/fingerprints.hpp"
+#include "icma/chem/molt5_fingerprints.hpp"
 #include "icma/chem/molecule.hpp"
 
 namespace icma::chem {

@@ -32,4 +32,11 @@ Dataset read_dataset(const std::string& path, BadRowPolicy policy = BadRowPolicy
 // cannot carry.
 void write_dataset(const std::string& path, const std::vector<MoleculeRecord>& records);
 
+// A plain file of queries, one SMILES (`smiles`) or one caption (not
+// `smiles`) per line, as a dataset: each record's id is its line number and
+// only the given field is set. Surrounding blanks are trimmed and a trailing
+// CR dropped; blank lines are skipped (counted in skipped_rows). Throws
+// InputError(path, line) for a line holding a tab.
+Dataset read_plain_queries(const std::string& path, bool smiles);
+
 }  // namespace icma::data

@@ -15,7 +15,7 @@
 #include "icma/eval/meteor.hpp"
 #include "icma/eval/rouge.hpp"
 
-namespace icma::text {
+namespace icma::tokenizer {
 class TextTokenizer;
 }
 
@@ -45,7 +45,7 @@ struct Mol2CapScores {
 // The output as the reference scores it: without a leading "[CLS] ".
 std::string_view strip_cls_prefix(std::string_view output);
 
-Mol2CapScores score_mol2cap(const std::vector<data::Prediction>& rows, const text::TextTokenizer& tokenizer,
+Mol2CapScores score_mol2cap(const std::vector<data::Prediction>& rows, const tokenizer::TextTokenizer& tokenizer,
                             const Meteor& meteor, unsigned threads);
 
 }  // namespace icma::eval

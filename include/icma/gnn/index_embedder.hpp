@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "icma/gnn/gin_inference.hpp"
-#include "icma/retrieval/embedding_index.hpp"
+#include "icma/data/embedding_rows.hpp"
 
 namespace icma::gnn {
 
@@ -23,7 +23,7 @@ class IndexEmbedder {
                 std::size_t batch_size = 2048);
 
   // Unit vectors; rows that cannot be embedded say why (embedding_status_text).
-  retrieval::EmbeddingRows embed(const std::vector<std::string>& smiles, const std::string& progress_label = "") const;
+  data::EmbeddingRows embed(const std::vector<std::string>& smiles, const std::string& progress_label = "") const;
 
   // {"weights": {"path", "sha256", "prefix"}, "num_layers", "emb_dim",
   //  "jk": "last", "pooling": "mean"}

@@ -31,6 +31,15 @@ struct LoadOptions {
   std::filesystem::path adapter;  // a PEFT LoRA adapter directory, merged at load; empty = none
 };
 
+// The --dtype and --device flags of every command that loads a model:
+// "fp32"/"float32", "fp16"/"float16", "bf16"/"bfloat16"; "cpu", "cuda",
+// "cuda:N". Throw InputError naming the flag for anything else, and for a
+// CUDA device this LibTorch cannot reach. Half precision on CPU is allowed,
+// with a warning (LibTorch's CPU half kernels are slow).
+torch::Dtype parse_dtype(const std::string& name);
+torch::Device parse_device(const std::string& name);
+LoadOptions load_options(const std::string& dtype, const std::string& device, const std::filesystem::path& adapter);
+
 // Keys and values of every layer for the tokens seen so far, so that each new
 // token costs one step instead of a pass over the whole sequence.
 class KvCache {

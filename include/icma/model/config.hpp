@@ -100,4 +100,13 @@ struct ModelConfig {
   int64_t num_parameters() const;
 };
 
+// The one padding-token rule of training, generation and scoring: the
+// config's pad_token_id, else the tokenizer's pad token (`tokenizer_pad`),
+// else the first of `eos_token_ids` (as HF generate does with its EOS list),
+// else 0. Padding is masked out of attention and loss, so the choice shows
+// only in what finished rows emit and in the repetition penalty's view of
+// padded rows.
+int64_t pad_token_id_for(const ModelConfig& config, std::optional<int64_t> tokenizer_pad,
+                         const std::vector<int64_t>& eos_token_ids);
+
 }  // namespace icma::model

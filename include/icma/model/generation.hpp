@@ -66,7 +66,7 @@ struct GenerationOptions {
   EarlyStopping early_stopping = EarlyStopping::kHeuristic;
 
   std::vector<int64_t> eos_token_ids;          // any of them ends a row
-  std::optional<int64_t> pad_token_id;         // default: config pad, else first EOS, else 0
+  std::optional<int64_t> pad_token_id;         // default: pad_token_id_for (config.hpp) without a tokenizer
   std::vector<std::string> stop_strings;       // need `decode`
   // Text of generated tokens (e.g. Tokenizer::decode), for stop strings.
   std::function<std::string(const std::vector<int64_t>&)> decode;

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "icma/llm/tokenizer.hpp"
+#include "icma/tokenizer/tokenizer.hpp"
 #include "icma/prompt/builder.hpp"
 
 namespace icma::prompt {
@@ -36,12 +36,12 @@ class TokenCounter {
 // boundaries are used instead.
 class TokenizerCounter final : public TokenCounter {
  public:
-  explicit TokenizerCounter(const llm::Tokenizer& tokenizer) : tokenizer_(tokenizer) {}
+  explicit TokenizerCounter(const tokenizer::Tokenizer& tokenizer) : tokenizer_(tokenizer) {}
   std::size_t count(const std::string& text) const override;
   std::vector<std::size_t> cut_points(const std::string& text) const override;
 
  private:
-  const llm::Tokenizer& tokenizer_;
+  const tokenizer::Tokenizer& tokenizer_;
 };
 
 // Byte offsets of the UTF-8 characters of `text` (0 included, text.size() not).

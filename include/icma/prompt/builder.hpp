@@ -20,7 +20,7 @@
 #include "icma/data/dataset.hpp"
 #include "icma/data/predictions.hpp"
 #include "icma/prompt/template.hpp"
-#include "icma/retrieval/neighbour_file.hpp"
+#include "icma/data/neighbour_file.hpp"
 
 namespace icma::prompt {
 
@@ -47,6 +47,7 @@ struct PromptRecord {
   std::string target;                  ///< the template's target + the EOS text
   std::vector<std::string> examples;   ///< example ids in the order they appear in the prompt
   std::string input;                   ///< the query's input, untruncated (the predictions' first column)
+  std::size_t line = 0;                ///< its line in the file it was read from (0: made in memory)
 };
 
 // What to do with a query that has no neighbour lines at all.
@@ -105,7 +106,7 @@ class CorpusLookup {
 // on every line of the queries in the dataset, not only the ranks used), and
 // for missing or short neighbour lists when their policy is fail.
 std::vector<PromptPlan> plan_prompts(const data::Dataset& dataset, const CorpusLookup* corpus,
-                                     const std::vector<retrieval::QueryNeighbours>* neighbours,
+                                     const std::vector<data::QueryNeighbours>* neighbours,
                                      const std::string& neighbour_path, const PlanOptions& options,
                                      PlanCounts& counts);
 

@@ -16,20 +16,13 @@
 #include <string>
 #include <vector>
 
+#include "icma/data/embedding_rows.hpp"
 #include "icma/retrieval/neighbour.hpp"
 
 namespace icma::retrieval {
 
-// One vector per molecule, or the reason there is none.
-struct EmbeddingRows {
-  std::size_t dim = 0;
-  std::vector<float> values;          // [rows * dim], row-major; unit length where present
-  std::vector<std::string> missing;   // [rows] "" = present, else why not (e.g. "SMILES does not parse")
-
-  std::size_t size() const { return missing.size(); }
-  bool present(std::size_t row) const { return missing[row].empty(); }
-  const float* row(std::size_t row) const { return values.data() + row * dim; }
-};
+// The rows an encoder produced (data/embedding_rows.hpp).
+using data::EmbeddingRows;
 
 class EmbeddingIndex {
  public:

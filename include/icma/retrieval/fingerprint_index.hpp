@@ -32,7 +32,7 @@
 #include <string>
 #include <vector>
 
-#include "icma/chem/fingerprints.hpp"
+#include "icma/chem/molt5_fingerprints.hpp"
 #include "icma/chem/molecule.hpp"
 #include "icma/retrieval/neighbour.hpp"
 

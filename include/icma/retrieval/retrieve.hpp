@@ -14,7 +14,7 @@
 #include "icma/data/dataset.hpp"
 #include "icma/data/predictions.hpp"
 #include "icma/retrieval/corpus_index.hpp"
-#include "icma/retrieval/neighbour_file.hpp"
+#include "icma/data/neighbour_file.hpp"
 
 namespace icma::retrieval {
 
@@ -43,7 +43,7 @@ struct RetrieveOptions {
 };
 
 struct RetrievalResult {
-  std::vector<QueryNeighbours> queries;
+  std::vector<data::QueryNeighbours> queries;
   std::size_t unparsable_queries = 0;  // Mol2Cap queries whose SMILES does not parse, or (gnn) has no atoms: no neighbours
 };
 

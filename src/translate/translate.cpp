@@ -1,0 +1,183 @@
+// The generation loop: pending rows in batches, longest first, appended to
+// the partial file as they finish; then the predictions file.
+
+#include "icma/translate/translate.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "icma/core/error.hpp"
+#include "icma/core/progress.hpp"
+#include "icma/core/random.hpp"
+#include "icma/data/partial_predictions.hpp"
+#include "icma/model/config.hpp"
+
+namespace icma::translate {
+namespace fs = std::filesystem;
+namespace {
+
+std::vector<uint32_t> to_u32(const std::vector<int64_t>& ids) { return {ids.begin(), ids.end()}; }
+
+// Tabs would split the predictions file's columns.
+std::string clean_output(std::string text) {
+  std::replace(text.begin(), text.end(), '\t', ' ');
+  return text;
+}
+
+// Prompts longer than the model's context are refused up front (exit 2),
+// before any time is spent generating: cutting them would drop the
+// instruction or the examples without the user knowing.
+void check_context(const std::vector<std::vector<int64_t>>& ids, const std::vector<std::string>& files,
+                   const std::vector<std::size_t>& lines, int64_t context, const std::string& what) {
+  if (context <= 0) return;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i].empty()) throw InputError(files[i], lines[i], what + " has no tokens");
+    if (static_cast<int64_t>(ids[i].size()) > context) {
+      throw InputError(files[i], lines[i],
+                       what + " has " + std::to_string(ids[i].size()) +
+                           " tokens, more than the model's context of " + std::to_string(context) +
+                           " (use fewer examples: --n-shot, or icma-prompt --cutoff-len)");
+    }
+  }
+}
+
+// The rows an earlier run finished, or nullopt when OUT is already complete.
+std::optional<std::map<std::size_t, data::Prediction>> resumed_rows(const std::string& out, const std::string& partial,
+                                                                    const std::vector<std::string>& ids,
+                                                                    data::Task task, bool resume) {
+  if (!resume) {
+    if (fs::exists(partial)) spdlog::info("{} exists: starting over (--resume would continue it)", partial);
+    return std::map<std::size_t, data::Prediction>{};
+  }
+  if (fs::exists(partial)) {
+    auto done = data::PartialPredictions::read(partial, ids);
+    spdlog::info("resuming: {} of {} rows already in {}", done.size(), ids.size(), partial);
+    return done;
+  }
+  if (fs::exists(out)) {
+    const auto existing = data::read_predictions(out, task);
+    if (existing.rows.size() == ids.size()) return std::nullopt;
+    throw InputError(out, 0,
+                     "holds " + std::to_string(existing.rows.size()) + " rows but there are " +
+                         std::to_string(ids.size()) + " inputs, and there is no " + partial +
+                         " to resume; remove it or run without --resume");
+  }
+  return std::map<std::size_t, data::Prediction>{};
+}
+
+}  // namespace
+
+TranslateSummary translate(const std::vector<Query>& queries, data::Task task, const std::string& model_dir,
+                           const model::LoadOptions& load, const tokenizer::Tokenizer& tokenizer,
+                           const prompt::PromptTemplates& templates, const TranslateOptions& options,
+                           const std::string& out) {
+  if (options.batch_size == 0) throw InputError("--batch-size must be >= 1");
+  TranslateSummary summary;
+  std::vector<std::string> ids;
+  for (const Query& query : queries) ids.push_back(query.id);
+  const std::string partial_path = out + ".partial";
+  auto resumed = resumed_rows(out, partial_path, ids, task, options.resume);
+  if (!resumed) {
+    spdlog::info("{} is complete ({} rows); nothing to do", out, queries.size());
+    summary.rows = queries.size();
+    summary.already_complete = true;
+    return summary;
+  }
+  std::map<std::size_t, data::Prediction> done = std::move(*resumed);
+  summary.resumed = done.size();
+
+  std::vector<std::size_t> pending;
+  for (std::size_t row = 0; row < queries.size(); ++row) {
+    if (done.count(row) == 0) pending.push_back(row);
+  }
+  if (!pending.empty()) {
+    std::vector<std::string> prompts, files;
+    std::vector<std::size_t> lines;
+    for (const Query& query : queries) {
+      prompts.push_back(query.prompt);
+      files.push_back(query.file);
+      lines.push_back(query.line);
+    }
+    const auto encoded = tokenizer.encode_batch(prompts, true, options.threads);
+    std::vector<std::vector<int64_t>> prompt_ids(encoded.size());
+    for (std::size_t i = 0; i < encoded.size(); ++i) prompt_ids[i].assign(encoded[i].begin(), encoded[i].end());
+
+    const auto model = model::CausalLM::load(model_dir, load);
+    const model::ModelConfig& config = model->config();
+    check_context(prompt_ids, files, lines, config.max_position_embeddings, "prompt");
+
+    model::GenerationOptions generation = options.generation;
+    generation.eos_token_ids = config.eos_token_ids;
+    const std::optional<uint32_t> eos = tokenizer.special_tokens().eos;
+    if (eos && std::find(generation.eos_token_ids.begin(), generation.eos_token_ids.end(), *eos) ==
+                   generation.eos_token_ids.end()) {
+      generation.eos_token_ids.push_back(*eos);
+    }
+    std::optional<int64_t> tokenizer_pad;
+    if (tokenizer.special_tokens().pad) tokenizer_pad = *tokenizer.special_tokens().pad;
+    generation.pad_token_id = model::pad_token_id_for(config, tokenizer_pad, generation.eos_token_ids);
+    generation.decode = [&tokenizer](const std::vector<int64_t>& tokens) { return tokenizer.decode(to_u32(tokens), true); };
+
+    data::PartialPredictions partial(partial_path, options.resume && !done.empty());
+    // Longest prompts first: similar lengths share a batch (less padding), and
+    // the largest memory need shows at once rather than hours in.
+    std::stable_sort(pending.begin(), pending.end(),
+                     [&](std::size_t a, std::size_t b) { return prompt_ids[a].size() > prompt_ids[b].size(); });
+    Progress progress("generating", pending.size());
+    for (std::size_t begin = 0; begin < pending.size(); begin += options.batch_size) {
+      const std::size_t end = std::min(pending.size(), begin + options.batch_size);
+      std::vector<std::vector<int64_t>> batch;
+      model::GenerationOptions batch_options = generation;
+      for (std::size_t i = begin; i < end; ++i) {
+        batch.push_back(prompt_ids[pending[i]]);
+        batch_options.row_seeds.push_back(Rng::for_stream(generation.seed, pending[i]).next());
+      }
+      const auto started = std::chrono::steady_clock::now();
+      const auto results = model::generate(*model, batch, batch_options);
+      summary.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      std::vector<std::pair<std::size_t, data::Prediction>> finished;
+      for (std::size_t i = begin; i < end; ++i) {
+        const Query& query = queries[pending[i]];
+        const model::Generated& result = results[i - begin];
+        ++summary.finished[result.finish];
+        summary.new_tokens += result.tokens.size();
+        std::string text = tokenizer.decode(to_u32(result.tokens), true);
+        for (const std::string& stop : generation.stop_strings) {
+          const std::size_t at = text.find(stop);
+          if (at != std::string::npos) text.resize(at);
+        }
+        const std::string output = clean_output(templates.answer_of_output(task, text));
+        spdlog::debug("{} ({}): {}", query.id, model::finish_reason_name(result.finish), text);
+        data::Prediction prediction{query.input, query.ground_truth, output, 0};
+        finished.emplace_back(pending[i], prediction);
+        done[pending[i]] = std::move(prediction);
+      }
+      partial.append(finished, ids);
+      progress.advance(end - begin);
+    }
+    if (summary.finished[model::FinishReason::kContextFull] > 0) {
+      spdlog::warn("{} row(s) stopped because prompt + answer filled the model's context of {} tokens",
+                   summary.finished[model::FinishReason::kContextFull], config.max_position_embeddings);
+    }
+    spdlog::info("finished rows: {} by EOS, {} by a stop string, {} at --max-new-tokens",
+                 summary.finished[model::FinishReason::kEos], summary.finished[model::FinishReason::kStopString],
+                 summary.finished[model::FinishReason::kMaxNewTokens]);
+    spdlog::info("generated {} tokens in {:.3f} s: {:.2f} tokens/s", summary.new_tokens, summary.seconds,
+                 summary.seconds > 0 ? static_cast<double>(summary.new_tokens) / summary.seconds : 0.0);
+  }
+
+  std::vector<data::Prediction> rows;
+  rows.reserve(queries.size());
+  for (std::size_t row = 0; row < queries.size(); ++row) rows.push_back(done.at(row));
+  data::write_predictions(out, task, rows);
+  std::error_code ignored;
+  fs::remove(partial_path, ignored);
+  summary.rows = rows.size();
+  spdlog::info("wrote {} predictions to {}", rows.size(), out);
+  return summary;
+}
+
+}  // namespace icma::translate
