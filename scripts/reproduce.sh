@@ -9,7 +9,7 @@
 # model and budget) and ICMA (n-shot prompts). Every stage is skipped when its
 # output exists and was made by the same command from the same inputs, so a
 # re-run is cheap and an interrupted run continues (training resumes from its
-# checkpoint, generation from its partial output).
+# checkpoint, generation from its partial output; scripts/lib/stage.sh).
 #
 #   scripts/reproduce.sh [--dataset chebi20|pubchem324k] [--task mol2cap|cap2mol|both]
 #                        [--model HF_DIR] [--profile quick|paper] [--data-dir DIR]
@@ -96,41 +96,9 @@ fi
 [[ -n "$rows" ]] && test_rows="$rows"
 
 run="${out:-$root/results/$dataset-$profile-$task}"
-mkdir -p "$run/.stamps" "$run/data"
-: > "$run/timings.tsv.new"
-log() { echo "[reproduce $(date +%H:%M:%S)] $*" >&2; }
-
-# stage NAME OUTPUT [--clean PATH] INPUTS... -- COMMAND...: runs COMMAND unless
-# OUTPUT exists and the stamp says the same command made it from inputs of the
-# same size and time; records the time taken (or "skipped") in timings.tsv.
-# A stage interrupted earlier with the same command continues (its partial
-# work is kept: training checkpoints, partial predictions); one last started
-# with another command (other settings) first removes OUTPUT, OUTPUT.partial
-# and the --clean path, so nothing stale is resumed.
-stage() {
-  local name="$1" output="$2"; shift 2
-  local clean=""
-  if [[ "$1" == --clean ]]; then clean="$2"; shift 2; fi
-  local inputs=()
-  while [[ "$1" != -- ]]; do inputs+=("$1"); shift; done
-  shift
-  local stamp="$run/.stamps/$name" signature
-  signature="$(printf '%q ' "$@"; echo; for f in "${inputs[@]}"; do [[ -e "$f" ]] && stat -c '%n %s %Y' "$f"; done)"
-  if [[ -e "$output" && -f "$stamp" && "$(cat "$stamp")" == "$signature" ]]; then
-    printf '%s\t0\tskipped\n' "$name" >> "$run/timings.tsv.new"
-    log "$name: up to date"
-    return
-  fi
-  if [[ ! -f "$stamp.started" || "$(cat "$stamp.started")" != "$signature" ]]; then
-    rm -rf "$output" "$output.partial" ${clean:+"$clean"}
-  fi
-  printf '%s\n' "$signature" > "$stamp.started"
-  log "$name ..."
-  local start=$SECONDS
-  "$@"
-  printf '%s\n' "$signature" > "$stamp.tmp" && mv "$stamp.tmp" "$stamp"
-  printf '%s\t%s\tran\n' "$name" "$((SECONDS - start))" >> "$run/timings.tsv.new"
-}
+mkdir -p "$run/data"
+source "$root/scripts/lib/stage.sh"
+stage_init "$run"
 
 # Threads: all cores, except for the embedded tiny model, whose small matrix
 # products run faster on one thread than split across two.
@@ -255,6 +223,6 @@ for task in "${tasks[@]}"; do
   done
 done
 
-mv "$run/timings.tsv.new" "$run/timings.tsv"
+stage_done
 /usr/bin/python3 "$root/scripts/report.py" --run "$run"
 log "report: $run/report.md"
