@@ -145,16 +145,16 @@ if [[ -z "$model" ]]; then
 fi
 [[ -s "$model/config.json" ]] || { echo "reproduce: $model is not a model directory (no config.json)" >&2; exit 2; }
 
-cat > "$run/run.json.tmp" <<JSON
-{"dataset": "$dataset", "profile": "$profile", "model": "$model", "tasks": [$(printf '"%s",' "${tasks[@]}" | sed 's/,$//')],
- "data": {"train": "$train_file", "valid": "$valid_file", "test": "$test_file", "vocab": "$vocab"},
- "settings": {"n_shot": {"mol2cap": $shots_mol2cap, "cap2mol": $shots_cap2mol}, "cutoff_len": $cutoff,
-              "lora": "${lora[*]}", "training": "${train_budget[*]}", "decoding": "${decode[*]}",
-              "retrieval": {"k": $retrieve_k, "random_walk": $walk, "mol2cap": "${gnn:+gnn}${gnn:-morgan}", "cap2mol": "bm25"},
-              "wrap_smiles": $([[ -n "$wrap" ]] && echo true || echo false), "test_rows": $test_rows},
- "note": "$note", "started": "$(date -u +%Y-%m-%dT%H:%M:%SZ)"}
-JSON
-mv "$run/run.json.tmp" "$run/run.json"
+# ---- run.json: what this run is, for the report (write_json.py escapes every value).
+mol2cap_method="${gnn:+gnn}"; mol2cap_method="${mol2cap_method:-morgan}"
+/usr/bin/python3 "$root/scripts/lib/write_json.py" "$run/run.json" dataset="$dataset" profile="$profile" model="$model" \
+  "${tasks[@]/#/tasks[]=}" data.train="$train_file" data.valid="$valid_file" data.test="$test_file" data.vocab="$vocab" \
+  settings.n_shot.mol2cap:="$shots_mol2cap" settings.n_shot.cap2mol:="$shots_cap2mol" settings.cutoff_len:="$cutoff" \
+  settings.lora="${lora[*]}" settings.training="${train_budget[*]}" settings.decoding="${decode[*]}" \
+  settings.retrieval.k:="$retrieve_k" settings.retrieval.random_walk:="$walk" \
+  settings.retrieval.mol2cap="$mol2cap_method" settings.retrieval.cap2mol=bm25 \
+  settings.wrap_smiles:="$([[ -n "$wrap" ]] && echo true || echo false)" settings.test_rows:="$test_rows" \
+  note="$note" started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 
 # ---- index ----------------------------------------------------------------------
 index_flags=()
