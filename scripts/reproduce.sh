@@ -12,12 +12,15 @@
 # checkpoint, generation from its partial output; scripts/lib/stage.sh).
 #
 #   scripts/reproduce.sh [--dataset chebi20|pubchem324k] [--task mol2cap|cap2mol|both]
-#                        [--model HF_DIR] [--profile quick|paper] [--data-dir DIR]
+#                        [--model HF_DIR] [--profile quick|paper|FILE.json] [--data-dir DIR]
 #                        [--out results/RUN] [--gnn WEIGHTS] [--wrap-smiles] [--threads N]
 #                        [--steps N] [--test-rows N]
 #
-# --steps and --test-rows override the profile's training length and test
-# subset (e.g. a few steps of a large model to check that everything runs).
+# --profile: the hyper-parameters, configs/profiles/NAME.json (quick: minutes
+# with the tiny model, the default; paper: the paper's) or any profile file;
+# configs/profiles/README.md describes them. --steps and --test-rows override
+# the profile's training length and test subset (e.g. a few steps of a large
+# model to check that everything runs).
 # --threads: 0 = all cores (default), 1 with the embedded tiny model.
 #
 # Without --model, an embedded default is made: the tiny Llama of
@@ -29,6 +32,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+lib="$root/scripts/lib"
+py=/usr/bin/python3  # Debian's, which setup.sh installs; another python3 may come first in PATH
 bin="${ICMA_BIN:-$root/build/bin}"
 dataset=chebi20 task=mol2cap profile=quick model="" out="" gnn="" wrap="" threads="" steps="" rows=""
 data_dir="${ICMA_DATA_DIR:-$root/data}"
@@ -65,39 +70,15 @@ if [[ ! -s "$source_dir/test.txt" || ! -s "$source_dir/validation.txt" ]]; then
   exit 2
 fi
 
-# ---- settings -------------------------------------------------------------------
-if [[ "$profile" == paper ]]; then
-  # The paper's: n-shot 2 (Mol2Cap) / 4 (Cap2Mol), cutoff 2048, LoRA r 32 / alpha 64 /
-  # dropout 0.1, lr 2e-4, global batch 32, 10 epochs, sampling T 0.7 / top-p 0.85 / top-k 40.
-  shots_mol2cap=2 shots_cap2mol=4 cutoff=2048 lora=(--lora-r 32 --lora-alpha 64 --lora-dropout 0.1)
-  train_budget=(--epochs 10 --lr 2e-4 --global-batch 32 --micro-batch 2 --warmup-steps 100 --save-steps 200 --eval-steps 500)
-  decode=(--do-sample --temperature 0.7 --top-p 0.85 --top-k 40 --max-new-tokens 256 --batch-size 8)
-  test_rows=0 walk=0.5 retrieve_k=10
-elif [[ "$profile" == quick ]]; then
-  # Minutes on a laptop: 2-shot prompts, 150 steps, 100 test rows, greedy with a
-  # repetition penalty (a model trained this briefly loops without one).
-  shots_mol2cap=2 shots_cap2mol=2 cutoff=1024 lora=(--lora-r 16 --lora-alpha 32 --lora-dropout 0.05)
-  train_budget=(--max-steps 150 --lr 2e-3 --global-batch 8 --micro-batch 4 --warmup-steps 10 --save-steps 25 --eval-steps 50)
-  decode=(--max-new-tokens 96 --batch-size 16 --repetition-penalty 1.3)
-  test_rows=100 walk=0.5 retrieve_k=10
-else
-  echo "reproduce: --profile must be quick or paper" >&2; exit 2
-fi
 
-if [[ -n "$steps" ]]; then
-  budget=()
-  skip=0
-  for flag in "${train_budget[@]}"; do
-    if ((skip)); then skip=0; continue; fi
-    case "$flag" in --epochs|--max-steps) skip=1 ;; *) budget+=("$flag") ;; esac
-  done
-  train_budget=("${budget[@]}" --max-steps "$steps")
-fi
-[[ -n "$rows" ]] && test_rows="$rows"
-
-run="${out:-$root/results/$dataset-$profile-$task}"
+# ---- settings: per task, from the profile (sets profile_name n_shot cutoff_len retrieve_k
+# random_walk test_rows and the flag arrays lora training decoding).
+overrides=(${steps:+--steps "$steps"} ${rows:+--test-rows "$rows"})
+load_profile() { local vars; vars="$("$py" "$lib/profile.py" "$profile" --task "$1" "${overrides[@]}")" || exit 2; eval "$vars"; }
+load_profile "${tasks[0]}"  # test_rows is the same for every task
+run="${out:-$root/results/$dataset-$profile_name-$task}"
 mkdir -p "$run/data"
-source "$root/scripts/lib/stage.sh"
+source "$lib/stage.sh"
 stage_init "$run"
 
 # Threads: all cores, except for the embedded tiny model, whose small matrix
@@ -136,6 +117,7 @@ for candidate in "$data_dir/vocab/scibert_scivocab_uncased/vocab.txt" "$data_dir
   [[ -s "$candidate" ]] && { vocab="$candidate"; break; }
 done
 [[ -n "$vocab" ]] || { echo "reproduce: no SciBERT vocab.txt under $data_dir/vocab (scripts/download_data.sh fetches it)" >&2; exit 2; }
+declare -A split_file=([train]="$train_file" [valid]="$valid_file" [test]="$test_file")
 
 # ---- model ----------------------------------------------------------------------
 if [[ -z "$model" ]]; then
@@ -147,37 +129,31 @@ fi
 
 # ---- run.json: what this run is, for the report (write_json.py escapes every value).
 mol2cap_method="${gnn:+gnn}"; mol2cap_method="${mol2cap_method:-morgan}"
-/usr/bin/python3 "$root/scripts/lib/write_json.py" "$run/run.json" dataset="$dataset" profile="$profile" model="$model" \
-  "${tasks[@]/#/tasks[]=}" data.train="$train_file" data.valid="$valid_file" data.test="$test_file" data.vocab="$vocab" \
-  settings.n_shot.mol2cap:="$shots_mol2cap" settings.n_shot.cap2mol:="$shots_cap2mol" settings.cutoff_len:="$cutoff" \
-  settings.lora="${lora[*]}" settings.training="${train_budget[*]}" settings.decoding="${decode[*]}" \
-  settings.retrieval.k:="$retrieve_k" settings.retrieval.random_walk:="$walk" \
+settings="$("$py" "$lib/profile.py" "$profile" --settings "${overrides[@]}")"
+"$py" "$lib/write_json.py" "$run/run.json" dataset="$dataset" profile="$profile" model="$model" "${tasks[@]/#/tasks[]=}" \
+  data.train="$train_file" data.valid="$valid_file" data.test="$test_file" data.vocab="$vocab" settings:="$settings" \
   settings.retrieval.mol2cap="$mol2cap_method" settings.retrieval.cap2mol=bm25 \
   settings.wrap_smiles:="$([[ -n "$wrap" ]] && echo true || echo false)" settings.test_rows:="$test_rows" \
   note="$note" started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 
 # ---- index ----------------------------------------------------------------------
-index_flags=()
-[[ -n "$gnn" ]] && index_flags=(--gnn "$gnn")
 stage index "$run/index/manifest.json" "$train_file" ${gnn:+"$gnn"} -- \
-  "$bin/icma-index" build --corpus "$train_file" --out "$run/index" "${index_flags[@]}" "${common[@]}"
+  "$bin/icma-index" build --corpus "$train_file" --out "$run/index" ${gnn:+--gnn "$gnn"} "${common[@]}"
 
 for task in "${tasks[@]}"; do
+  load_profile "$task"
   dir="$run/$task"
   mkdir -p "$dir/retrieval_only" "$dir/direct_ft" "$dir/icma"
-  if [[ "$task" == mol2cap ]]; then method="${gnn:+gnn}"; method="${method:-morgan}"; shots=$shots_mol2cap
-  else method=bm25; shots=$shots_cap2mol; fi
+  method=bm25; [[ "$task" == mol2cap ]] && method="$mol2cap_method"
 
   # ---- retrieval: training prompts walk down the ranking (random walk),
   # validation and test take the top n; icma-prompt puts the most similar last.
-  stage "$task.retrieve.train" "$dir/neighbours.train.tsv" "$run/index/manifest.json" "$train_file" -- \
-    "$bin/icma-retrieve" --index "$run/index" --queries "$train_file" --task "$task" --method "$method" \
-    --k "$retrieve_k" --exclude-self on --select "$shots" --walk "$walk" --out "$dir/neighbours.train.tsv" "${common[@]}"
-  for split in valid test; do
-    queries="$valid_file"; [[ $split == test ]] && queries="$test_file"
-    stage "$task.retrieve.$split" "$dir/neighbours.$split.tsv" "$run/index/manifest.json" "$queries" -- \
-      "$bin/icma-retrieve" --index "$run/index" --queries "$queries" --task "$task" --method "$method" \
-      --k "$shots" --exclude-self off --out "$dir/neighbours.$split.tsv" "${common[@]}"
+  for split in train valid test; do
+    select=(--k "$n_shot" --exclude-self off)
+    [[ $split == train ]] && select=(--k "$retrieve_k" --exclude-self on --select "$n_shot" --walk "$random_walk")
+    stage "$task.retrieve.$split" "$dir/neighbours.$split.tsv" "$run/index/manifest.json" "${split_file[$split]}" -- \
+      "$bin/icma-retrieve" --index "$run/index" --queries "${split_file[$split]}" --task "$task" --method "$method" \
+      "${select[@]}" --out "$dir/neighbours.$split.tsv" "${common[@]}"
   done
 
   # ---- retrieval-only baseline: the top-1 neighbour's caption (or SMILES).
@@ -196,12 +172,12 @@ for task in "${tasks[@]}"; do
 
   # ---- prompts: ICMA (n-shot) and direct fine-tuning (zero-shot), same budget.
   for split in train valid test; do
-    dataset_file="$train_file"; [[ $split == valid ]] && dataset_file="$valid_file"; [[ $split == test ]] && dataset_file="$test_file"
+    dataset_file="${split_file[$split]}"
     stage "$task.prompts.icma.$split" "$dir/icma/$split.jsonl" "$dataset_file" "$dir/neighbours.$split.tsv" "$model/config.json" -- \
       "$bin/icma-prompt" --task "$task" --dataset "$dataset_file" --corpus "$train_file" --neighbours "$dir/neighbours.$split.tsv" \
-      --n-shot "$shots" --cutoff-len "$cutoff" --tokenizer "$model" $wrap --out "$dir/icma/$split.jsonl" "${common[@]}"
+      --n-shot "$n_shot" --cutoff-len "$cutoff_len" --tokenizer "$model" $wrap --out "$dir/icma/$split.jsonl" "${common[@]}"
     stage "$task.prompts.direct_ft.$split" "$dir/direct_ft/$split.jsonl" "$dataset_file" "$model/config.json" -- \
-      "$bin/icma-prompt" --task "$task" --dataset "$dataset_file" --zero-shot --cutoff-len "$cutoff" --tokenizer "$model" \
+      "$bin/icma-prompt" --task "$task" --dataset "$dataset_file" --zero-shot --cutoff-len "$cutoff_len" --tokenizer "$model" \
       $wrap --out "$dir/direct_ft/$split.jsonl" "${common[@]}"
   done
 
@@ -210,19 +186,19 @@ for task in "${tasks[@]}"; do
     s="$dir/$system"
     stage "$task.$system.train" "$s/train/adapter_model.safetensors" --clean "$s/train" "$s/train.jsonl" "$s/valid.jsonl" "$model/config.json" -- \
       "$bin/icma-train" --model "$model" --train "$s/train.jsonl" --valid "$s/valid.jsonl" --out "$s/train" \
-      --cutoff-len "$cutoff" "${lora[@]}" "${train_budget[@]}" --resume "${common[@]}"
+      --cutoff-len "$cutoff_len" "${lora[@]}" "${training[@]}" --resume "${common[@]}"
     stage "$task.$system.generate" "$s/predictions.tsv" "$s/test.jsonl" "$s/train/adapter_model.safetensors" -- \
       "$bin/icma-generate" --model "$model" --adapter "$s/train" --prompts "$s/test.jsonl" --out "$s/predictions.tsv" \
-      "${decode[@]}" --resume "${common[@]}"
+      "${decoding[@]}" --resume "${common[@]}"
   done
+  eval_flags=(); [[ "$task" == mol2cap ]] && eval_flags=(--vocab "$vocab")
   for system in retrieval_only direct_ft icma; do
     s="$dir/$system"
-    eval_flags=(); [[ "$task" == mol2cap ]] && eval_flags=(--vocab "$vocab")
     stage "$task.$system.eval" "$s/metrics.json" "$s/predictions.tsv" -- \
       "$bin/icma-eval" "$task" "$s/predictions.tsv" "${eval_flags[@]}" --json "$s/metrics.json" --threads "$threads"
   done
 done
 
 stage_done
-/usr/bin/python3 "$root/scripts/report.py" --run "$run"
+"$py" "$root/scripts/report.py" --run "$run"
 log "report: $run/report.md"
