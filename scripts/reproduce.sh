@@ -62,14 +62,8 @@ case "$dataset" in chebi20|pubchem324k) ;; *) echo "reproduce: --dataset must be
 for command in icma-index icma-retrieve icma-prompt icma-train icma-generate icma-eval; do
   [[ -x "$bin/$command" ]] || { echo "reproduce: $bin/$command is missing: run scripts/setup.sh first" >&2; exit 2; }
 done
-source_dir="$data_dir/$dataset"
-if [[ ! -s "$source_dir/test.txt" || ! -s "$source_dir/validation.txt" ]]; then
-  echo "reproduce: no $dataset data in $source_dir (need test.txt and validation.txt)." >&2
-  echo "  Download it with scripts/download_data.sh (needs internet), or point --data-dir / ICMA_DATA_DIR" >&2
-  echo "  at a directory holding $dataset/{train,validation,test}.txt (e.g. ../shared/data here)." >&2
-  exit 2
-fi
-
+source "$lib/stage.sh"; source "$lib/data.sh"
+check_data "$data_dir" "$dataset"  # sets vocab
 
 # ---- settings: per task, from the profile (sets profile_name n_shot cutoff_len retrieve_k
 # random_walk test_rows and the flag arrays lora training decoding).
@@ -77,8 +71,6 @@ overrides=(${steps:+--steps "$steps"} ${rows:+--test-rows "$rows"})
 load_profile() { local vars; vars="$("$py" "$lib/profile.py" "$profile" --task "$1" "${overrides[@]}")" || exit 2; eval "$vars"; }
 load_profile "${tasks[0]}"  # test_rows is the same for every task
 run="${out:-$root/results/$dataset-$profile_name-$task}"
-mkdir -p "$run/data"
-source "$lib/stage.sh"
 stage_init "$run"
 
 # Threads: all cores, except for the embedded tiny model, whose small matrix
@@ -86,37 +78,8 @@ stage_init "$run"
 [[ -n "$threads" ]] || { if [[ -z "$model" ]]; then threads=1; else threads=0; fi; }
 common=(--threads "$threads" --seed 1)
 
-# ---- data -----------------------------------------------------------------------
-test_file="$run/data/test.tsv"
-# Validation loss on up to 200 rows (no more than the test rows, when capped).
-valid_rows=200
-((test_rows > 0 && test_rows < 200)) && valid_rows=$test_rows
-if [[ -s "$source_dir/train.txt" ]]; then
-  train_file="$source_dir/train.txt"
-  valid_file="$run/data/valid.tsv"
-  stage data.valid "$valid_file" "$source_dir/validation.txt" -- \
-    bash -c 'head -n $(($3 + 1)) "$1" > "$2.tmp" && mv "$2.tmp" "$2"' _ "$source_dir/validation.txt" "$valid_file" "$valid_rows"
-  note="train.txt is the training pool"
-else
-  train_file="$run/data/train.tsv"
-  valid_file="$run/data/valid.tsv"
-  stage data.split "$valid_file" "$source_dir/validation.txt" -- bash -c '
-    rows=$(($(wc -l < "$1") - 1))
-    head -n $((rows - 199)) "$1" > "$2.tmp" && { head -n 1 "$1"; tail -n 200 "$1" | head -n "$4"; } > "$3.tmp" &&
-    mv "$2.tmp" "$2" && mv "$3.tmp" "$3"' _ "$source_dir/validation.txt" "$train_file" "$valid_file" "$valid_rows"
-  note="no train.txt: validation.txt minus its last 200 rows is the training pool, those 200 rows the validation set"
-fi
-if ((test_rows > 0)); then
-  stage data.test "$test_file" "$source_dir/test.txt" -- \
-    bash -c 'head -n $(($3 + 1)) "$1" > "$2.tmp" && mv "$2.tmp" "$2"' _ "$source_dir/test.txt" "$test_file" "$test_rows"
-else
-  test_file="$source_dir/test.txt"
-fi
-vocab=""
-for candidate in "$data_dir/vocab/scibert_scivocab_uncased/vocab.txt" "$data_dir/../vocab/scibert_scivocab_uncased/vocab.txt"; do
-  [[ -s "$candidate" ]] && { vocab="$candidate"; break; }
-done
-[[ -n "$vocab" ]] || { echo "reproduce: no SciBERT vocab.txt under $data_dir/vocab (scripts/download_data.sh fetches it)" >&2; exit 2; }
+# ---- data: sets train_file valid_file test_file note --------------------------
+prepare_data "$data_dir" "$dataset" "$run" "$test_rows"
 declare -A split_file=([train]="$train_file" [valid]="$valid_file" [test]="$test_file")
 
 # ---- model ----------------------------------------------------------------------
