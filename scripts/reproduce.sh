@@ -41,17 +41,10 @@ data_dir="${ICMA_DATA_DIR:-$root/data}"
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
 while (($#)); do
   case "$1" in
-    --dataset) dataset="$2"; shift 2 ;;
-    --task) task="$2"; shift 2 ;;
-    --model) model="$2"; shift 2 ;;
-    --profile) profile="$2"; shift 2 ;;
-    --data-dir) data_dir="$2"; shift 2 ;;
-    --out) out="$2"; shift 2 ;;
-    --gnn) gnn="$2"; shift 2 ;;
+    --dataset|--task|--model|--profile|--data-dir|--out|--gnn|--threads|--steps)  # --data-dir DIR sets $data_dir
+      name="${1#--}"; printf -v "${name//-/_}" '%s' "$2"; shift 2 ;;
+    --test-rows) rows="$2"; shift 2 ;;  # not $test_rows: the profile's value, which it overrides
     --wrap-smiles) wrap="--wrap-smiles"; shift ;;
-    --threads) threads="$2"; shift 2 ;;
-    --steps) steps="$2"; shift 2 ;;
-    --test-rows) rows="$2"; shift 2 ;;
     -h|--help) usage 0 ;;
     *) echo "reproduce: unknown argument $1" >&2; usage 2 ;;
   esac
@@ -59,9 +52,8 @@ done
 case "$task" in mol2cap|cap2mol) tasks=("$task") ;; both) tasks=(mol2cap cap2mol) ;;
   *) echo "reproduce: --task must be mol2cap, cap2mol or both" >&2; exit 2 ;; esac
 case "$dataset" in chebi20|pubchem324k) ;; *) echo "reproduce: --dataset must be chebi20 or pubchem324k" >&2; exit 2 ;; esac
-for command in icma-index icma-retrieve icma-prompt icma-train icma-generate icma-eval; do
-  [[ -x "$bin/$command" ]] || { echo "reproduce: $bin/$command is missing: run scripts/setup.sh first" >&2; exit 2; }
-done
+for command in icma-{index,retrieve,prompt,train,generate,eval}; do
+  [[ -x "$bin/$command" ]] || { echo "reproduce: $bin/$command is missing: run scripts/setup.sh first" >&2; exit 2; }; done
 source "$lib/stage.sh"; source "$lib/data.sh"
 check_data "$data_dir" "$dataset"  # sets vocab
 

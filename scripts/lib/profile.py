@@ -219,7 +219,7 @@ def main(argv=None):
             by_task = {task: load(path, task, args.steps, args.test_rows) for task in TASKS}
             print(json.dumps(run_settings(by_task)))
     except ProfileError as e:
-        print("profile: %s" % e, file=sys.stderr)
+        print("profile.py: %s" % e, file=sys.stderr)
         return 2
     return 0
 
