@@ -111,19 +111,11 @@ for task in "${tasks[@]}"; do
       "${select[@]}" --out "$dir/neighbours.$split.tsv" "${common[@]}"
   done
 
-  # ---- retrieval-only baseline: the top-1 neighbour's caption (or SMILES).
-  stage "$task.retrieval_only" "$dir/retrieval_only/predictions.tsv" "$dir/neighbours.test.tsv" "$test_file" -- \
-    bash -c '
-      awk -F "\t" -v task="$4" "
-        FILENAME == ARGV[1] { if (FNR > 1) { smiles[\$1] = \$2; caption[\$1] = \$3 }; next }
-        FILENAME == ARGV[2] { if (!(\$1 in top)) top[\$1] = \$2; next }
-        FNR == 1 { print (task == \"mol2cap\" ? \"SMILES\" : \"description\") \"\tground truth\toutput\"; next }
-        {
-          n = top[\$1]
-          if (task == \"mol2cap\") print \$2 \"\t\" \$3 \"\t\" caption[n]
-          else print \$3 \"\t\" \$2 \"\t\" smiles[n]
-        }" "$1" "$2" "$3" > "$5.tmp" && mv "$5.tmp" "$5"' _ \
-      "$train_file" "$dir/neighbours.test.tsv" "$test_file" "$task" "$dir/retrieval_only/predictions.tsv"
+  # ---- retrieval-only baseline: the top-1 neighbour's caption (or SMILES); a
+  # query without neighbours (e.g. a SMILES RDKit cannot parse) gets an empty answer.
+  stage "$task.retrieval_only" "$dir/retrieval_only/predictions.tsv" "$dir/neighbours.test.tsv" "$test_file" "$train_file" -- \
+    "$bin/icma-prompt" --task "$task" --dataset "$test_file" --corpus "$train_file" --neighbours "$dir/neighbours.test.tsv" \
+    --retrieval-only --missing zero-shot --out "$dir/retrieval_only/predictions.tsv" "${common[@]}"
 
   # ---- prompts: ICMA (n-shot) and direct fine-tuning (zero-shot), same budget.
   for split in train valid test; do
