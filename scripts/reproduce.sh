@@ -65,8 +65,7 @@ load_profile "${tasks[0]}"  # test_rows is the same for every task
 run="${out:-$root/results/$dataset-$profile_name-$task}"
 stage_init "$run"
 
-# Threads: all cores, except for the embedded tiny model, whose small matrix
-# products run faster on one thread than split across two.
+# Threads: all cores, but one for the embedded tiny model (its small products run faster unsplit).
 [[ -n "$threads" ]] || { if [[ -z "$model" ]]; then threads=1; else threads=0; fi; }
 common=(--threads "$threads" --seed 1)
 
