@@ -9,9 +9,9 @@ PROFILE is a name (configs/profiles/NAME.json) or a path to a .json file. The fo
 configs/profiles/README.md: scalar settings, three groups of command-line flags, optional per-task
 overrides, and any value may be {"value": V, "source": "...", "why": "..."} to say where it comes from.
 
---task prints, for `eval` in bash (every value shell-quoted):
-    profile_name=quick n_shot=2 cutoff_len=1024 retrieve_k=10 random_walk=0.5 test_rows=100
-    lora=(--lora-r 16 ...) training=(--max-steps 150 ...) decoding=(--max-new-tokens 96 ...)
+--task prints one assignment a line, for `eval` in bash (every value shell-quoted):
+    profile_name=quick, n_shot=2, cutoff_len=1024, retrieve_k=10, random_walk=0.5, test_rows=100,
+    lora=(--lora-r 16 ...), training=(--max-steps 150 ...), decoding=(--max-new-tokens 96 ...)
 --steps N replaces the training length (--epochs / --max-steps) by --max-steps N; --test-rows N
 replaces test_rows. Numbers are passed on as written in the file (2e-4 stays 2e-4).
 
@@ -195,7 +195,7 @@ def run_settings(by_task):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="Profiles: %s (%s)" % (", ".join(available()), PROFILES_DIR))
     parser.add_argument("profile", nargs="?", help="a name in configs/profiles/ or a path to a .json file")
     mode = parser.add_mutually_exclusive_group(required=True)
