@@ -9,15 +9,18 @@
 # model and budget) and ICMA (n-shot prompts). Every stage is skipped when its
 # output exists and was made by the same command from the same inputs, so a
 # re-run is cheap and an interrupted run continues (training resumes from its
-# checkpoint, generation from its partial output).
+# checkpoint, generation from its partial output; scripts/lib/stage.sh).
 #
 #   scripts/reproduce.sh [--dataset chebi20|pubchem324k] [--task mol2cap|cap2mol|both]
-#                        [--model HF_DIR] [--profile quick|paper] [--data-dir DIR]
+#                        [--model HF_DIR] [--profile quick|paper|FILE.json] [--data-dir DIR]
 #                        [--out results/RUN] [--gnn WEIGHTS] [--wrap-smiles] [--threads N]
 #                        [--steps N] [--test-rows N]
 #
-# --steps and --test-rows override the profile's training length and test
-# subset (e.g. a few steps of a large model to check that everything runs).
+# --profile: the hyper-parameters, configs/profiles/NAME.json (quick: minutes
+# with the tiny model, the default; paper: the paper's) or any profile file;
+# configs/profiles/README.md describes them. --steps and --test-rows override
+# the profile's training length and test subset (e.g. a few steps of a large
+# model to check that everything runs).
 # --threads: 0 = all cores (default), 1 with the embedded tiny model.
 #
 # Without --model, an embedded default is made: the tiny Llama of
@@ -29,6 +32,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+lib="$root/scripts/lib"
+py=/usr/bin/python3  # Debian's, which setup.sh installs; another python3 may come first in PATH
 bin="${ICMA_BIN:-$root/build/bin}"
 dataset=chebi20 task=mol2cap profile=quick model="" out="" gnn="" wrap="" threads="" steps="" rows=""
 data_dir="${ICMA_DATA_DIR:-$root/data}"
@@ -36,17 +41,10 @@ data_dir="${ICMA_DATA_DIR:-$root/data}"
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
 while (($#)); do
   case "$1" in
-    --dataset) dataset="$2"; shift 2 ;;
-    --task) task="$2"; shift 2 ;;
-    --model) model="$2"; shift 2 ;;
-    --profile) profile="$2"; shift 2 ;;
-    --data-dir) data_dir="$2"; shift 2 ;;
-    --out) out="$2"; shift 2 ;;
-    --gnn) gnn="$2"; shift 2 ;;
+    --dataset|--task|--model|--profile|--data-dir|--out|--gnn|--threads|--steps)  # --data-dir DIR sets $data_dir
+      name="${1#--}"; printf -v "${name//-/_}" '%s' "$2"; shift 2 ;;
+    --test-rows) rows="$2"; shift 2 ;;  # not $test_rows: the profile's value, which it overrides
     --wrap-smiles) wrap="--wrap-smiles"; shift ;;
-    --threads) threads="$2"; shift 2 ;;
-    --steps) steps="$2"; shift 2 ;;
-    --test-rows) rows="$2"; shift 2 ;;
     -h|--help) usage 0 ;;
     *) echo "reproduce: unknown argument $1" >&2; usage 2 ;;
   esac
@@ -54,120 +52,26 @@ done
 case "$task" in mol2cap|cap2mol) tasks=("$task") ;; both) tasks=(mol2cap cap2mol) ;;
   *) echo "reproduce: --task must be mol2cap, cap2mol or both" >&2; exit 2 ;; esac
 case "$dataset" in chebi20|pubchem324k) ;; *) echo "reproduce: --dataset must be chebi20 or pubchem324k" >&2; exit 2 ;; esac
-for command in icma-index icma-retrieve icma-prompt icma-train icma-generate icma-eval; do
-  [[ -x "$bin/$command" ]] || { echo "reproduce: $bin/$command is missing: run scripts/setup.sh first" >&2; exit 2; }
-done
-source_dir="$data_dir/$dataset"
-if [[ ! -s "$source_dir/test.txt" || ! -s "$source_dir/validation.txt" ]]; then
-  echo "reproduce: no $dataset data in $source_dir (need test.txt and validation.txt)." >&2
-  echo "  Download it with scripts/download_data.sh (needs internet), or point --data-dir / ICMA_DATA_DIR" >&2
-  echo "  at a directory holding $dataset/{train,validation,test}.txt (e.g. ../shared/data here)." >&2
-  exit 2
-fi
+for command in icma-{index,retrieve,prompt,train,generate,eval}; do
+  [[ -x "$bin/$command" ]] || { echo "reproduce: $bin/$command is missing: run scripts/setup.sh first" >&2; exit 2; }; done
+source "$lib/stage.sh"; source "$lib/data.sh"
+check_data "$data_dir" "$dataset"  # sets vocab
 
-# ---- settings -------------------------------------------------------------------
-if [[ "$profile" == paper ]]; then
-  # The paper's: n-shot 2 (Mol2Cap) / 4 (Cap2Mol), cutoff 2048, LoRA r 32 / alpha 64 /
-  # dropout 0.1, lr 2e-4, global batch 32, 10 epochs, sampling T 0.7 / top-p 0.85 / top-k 40.
-  shots_mol2cap=2 shots_cap2mol=4 cutoff=2048 lora=(--lora-r 32 --lora-alpha 64 --lora-dropout 0.1)
-  train_budget=(--epochs 10 --lr 2e-4 --global-batch 32 --micro-batch 2 --warmup-steps 100 --save-steps 200 --eval-steps 500)
-  decode=(--do-sample --temperature 0.7 --top-p 0.85 --top-k 40 --max-new-tokens 256 --batch-size 8)
-  test_rows=0 walk=0.5 retrieve_k=10
-elif [[ "$profile" == quick ]]; then
-  # Minutes on a laptop: 2-shot prompts, 150 steps, 100 test rows, greedy with a
-  # repetition penalty (a model trained this briefly loops without one).
-  shots_mol2cap=2 shots_cap2mol=2 cutoff=1024 lora=(--lora-r 16 --lora-alpha 32 --lora-dropout 0.05)
-  train_budget=(--max-steps 150 --lr 2e-3 --global-batch 8 --micro-batch 4 --warmup-steps 10 --save-steps 25 --eval-steps 50)
-  decode=(--max-new-tokens 96 --batch-size 16 --repetition-penalty 1.3)
-  test_rows=100 walk=0.5 retrieve_k=10
-else
-  echo "reproduce: --profile must be quick or paper" >&2; exit 2
-fi
+# ---- settings: per task, from the profile (sets profile_name n_shot cutoff_len retrieve_k
+# random_walk test_rows and the flag arrays lora training decoding).
+overrides=(${steps:+--steps "$steps"} ${rows:+--test-rows "$rows"})
+load_profile() { local vars; vars="$("$py" "$lib/profile.py" "$profile" --task "$1" "${overrides[@]}")" || exit 2; eval "$vars"; }
+load_profile "${tasks[0]}"  # test_rows is the same for every task
+run="${out:-$root/results/$dataset-$profile_name-$task}"
+stage_init "$run"
 
-if [[ -n "$steps" ]]; then
-  budget=()
-  skip=0
-  for flag in "${train_budget[@]}"; do
-    if ((skip)); then skip=0; continue; fi
-    case "$flag" in --epochs|--max-steps) skip=1 ;; *) budget+=("$flag") ;; esac
-  done
-  train_budget=("${budget[@]}" --max-steps "$steps")
-fi
-[[ -n "$rows" ]] && test_rows="$rows"
-
-run="${out:-$root/results/$dataset-$profile-$task}"
-mkdir -p "$run/.stamps" "$run/data"
-: > "$run/timings.tsv.new"
-log() { echo "[reproduce $(date +%H:%M:%S)] $*" >&2; }
-
-# stage NAME OUTPUT [--clean PATH] INPUTS... -- COMMAND...: runs COMMAND unless
-# OUTPUT exists and the stamp says the same command made it from inputs of the
-# same size and time; records the time taken (or "skipped") in timings.tsv.
-# A stage interrupted earlier with the same command continues (its partial
-# work is kept: training checkpoints, partial predictions); one last started
-# with another command (other settings) first removes OUTPUT, OUTPUT.partial
-# and the --clean path, so nothing stale is resumed.
-stage() {
-  local name="$1" output="$2"; shift 2
-  local clean=""
-  if [[ "$1" == --clean ]]; then clean="$2"; shift 2; fi
-  local inputs=()
-  while [[ "$1" != -- ]]; do inputs+=("$1"); shift; done
-  shift
-  local stamp="$run/.stamps/$name" signature
-  signature="$(printf '%q ' "$@"; echo; for f in "${inputs[@]}"; do [[ -e "$f" ]] && stat -c '%n %s %Y' "$f"; done)"
-  if [[ -e "$output" && -f "$stamp" && "$(cat "$stamp")" == "$signature" ]]; then
-    printf '%s\t0\tskipped\n' "$name" >> "$run/timings.tsv.new"
-    log "$name: up to date"
-    return
-  fi
-  if [[ ! -f "$stamp.started" || "$(cat "$stamp.started")" != "$signature" ]]; then
-    rm -rf "$output" "$output.partial" ${clean:+"$clean"}
-  fi
-  printf '%s\n' "$signature" > "$stamp.started"
-  log "$name ..."
-  local start=$SECONDS
-  "$@"
-  printf '%s\n' "$signature" > "$stamp.tmp" && mv "$stamp.tmp" "$stamp"
-  printf '%s\t%s\tran\n' "$name" "$((SECONDS - start))" >> "$run/timings.tsv.new"
-}
-
-# Threads: all cores, except for the embedded tiny model, whose small matrix
-# products run faster on one thread than split across two.
+# Threads: all cores, but one for the embedded tiny model (its small products run faster unsplit).
 [[ -n "$threads" ]] || { if [[ -z "$model" ]]; then threads=1; else threads=0; fi; }
 common=(--threads "$threads" --seed 1)
 
-# ---- data -----------------------------------------------------------------------
-test_file="$run/data/test.tsv"
-# Validation loss on up to 200 rows (no more than the test rows, when capped).
-valid_rows=200
-((test_rows > 0 && test_rows < 200)) && valid_rows=$test_rows
-if [[ -s "$source_dir/train.txt" ]]; then
-  train_file="$source_dir/train.txt"
-  valid_file="$run/data/valid.tsv"
-  stage data.valid "$valid_file" "$source_dir/validation.txt" -- \
-    bash -c 'head -n $(($3 + 1)) "$1" > "$2.tmp" && mv "$2.tmp" "$2"' _ "$source_dir/validation.txt" "$valid_file" "$valid_rows"
-  note="train.txt is the training pool"
-else
-  train_file="$run/data/train.tsv"
-  valid_file="$run/data/valid.tsv"
-  stage data.split "$valid_file" "$source_dir/validation.txt" -- bash -c '
-    rows=$(($(wc -l < "$1") - 1))
-    head -n $((rows - 199)) "$1" > "$2.tmp" && { head -n 1 "$1"; tail -n 200 "$1" | head -n "$4"; } > "$3.tmp" &&
-    mv "$2.tmp" "$2" && mv "$3.tmp" "$3"' _ "$source_dir/validation.txt" "$train_file" "$valid_file" "$valid_rows"
-  note="no train.txt: validation.txt minus its last 200 rows is the training pool, those 200 rows the validation set"
-fi
-if ((test_rows > 0)); then
-  stage data.test "$test_file" "$source_dir/test.txt" -- \
-    bash -c 'head -n $(($3 + 1)) "$1" > "$2.tmp" && mv "$2.tmp" "$2"' _ "$source_dir/test.txt" "$test_file" "$test_rows"
-else
-  test_file="$source_dir/test.txt"
-fi
-vocab=""
-for candidate in "$data_dir/vocab/scibert_scivocab_uncased/vocab.txt" "$data_dir/../vocab/scibert_scivocab_uncased/vocab.txt"; do
-  [[ -s "$candidate" ]] && { vocab="$candidate"; break; }
-done
-[[ -n "$vocab" ]] || { echo "reproduce: no SciBERT vocab.txt under $data_dir/vocab (scripts/download_data.sh fetches it)" >&2; exit 2; }
+# ---- data: sets train_file valid_file test_file note --------------------------
+prepare_data "$data_dir" "$dataset" "$run" "$test_rows"
+declare -A split_file=([train]="$train_file" [valid]="$valid_file" [test]="$test_file")
 
 # ---- model ----------------------------------------------------------------------
 if [[ -z "$model" ]]; then
@@ -177,63 +81,49 @@ if [[ -z "$model" ]]; then
 fi
 [[ -s "$model/config.json" ]] || { echo "reproduce: $model is not a model directory (no config.json)" >&2; exit 2; }
 
-cat > "$run/run.json.tmp" <<JSON
-{"dataset": "$dataset", "profile": "$profile", "model": "$model", "tasks": [$(printf '"%s",' "${tasks[@]}" | sed 's/,$//')],
- "data": {"train": "$train_file", "valid": "$valid_file", "test": "$test_file", "vocab": "$vocab"},
- "settings": {"n_shot": {"mol2cap": $shots_mol2cap, "cap2mol": $shots_cap2mol}, "cutoff_len": $cutoff,
-              "lora": "${lora[*]}", "training": "${train_budget[*]}", "decoding": "${decode[*]}",
-              "retrieval": {"k": $retrieve_k, "random_walk": $walk, "mol2cap": "${gnn:+gnn}${gnn:-morgan}", "cap2mol": "bm25"},
-              "wrap_smiles": $([[ -n "$wrap" ]] && echo true || echo false), "test_rows": $test_rows},
- "note": "$note", "started": "$(date -u +%Y-%m-%dT%H:%M:%SZ)"}
-JSON
-mv "$run/run.json.tmp" "$run/run.json"
+# ---- run.json: what this run is, for the report (write_json.py escapes every value).
+mol2cap_method="${gnn:+gnn}"; mol2cap_method="${mol2cap_method:-morgan}"
+settings="$("$py" "$lib/profile.py" "$profile" --settings "${overrides[@]}")"
+"$py" "$lib/write_json.py" "$run/run.json" dataset="$dataset" profile="$profile" model="$model" "${tasks[@]/#/tasks[]=}" \
+  data.train="$train_file" data.valid="$valid_file" data.test="$test_file" data.vocab="$vocab" settings:="$settings" \
+  settings.retrieval.mol2cap="$mol2cap_method" settings.retrieval.cap2mol=bm25 \
+  settings.wrap_smiles:="$([[ -n "$wrap" ]] && echo true || echo false)" settings.test_rows:="$test_rows" \
+  note="$note" started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 
 # ---- index ----------------------------------------------------------------------
-index_flags=()
-[[ -n "$gnn" ]] && index_flags=(--gnn "$gnn")
 stage index "$run/index/manifest.json" "$train_file" ${gnn:+"$gnn"} -- \
-  "$bin/icma-index" build --corpus "$train_file" --out "$run/index" "${index_flags[@]}" "${common[@]}"
+  "$bin/icma-index" build --corpus "$train_file" --out "$run/index" ${gnn:+--gnn "$gnn"} "${common[@]}"
 
 for task in "${tasks[@]}"; do
+  load_profile "$task"
   dir="$run/$task"
   mkdir -p "$dir/retrieval_only" "$dir/direct_ft" "$dir/icma"
-  if [[ "$task" == mol2cap ]]; then method="${gnn:+gnn}"; method="${method:-morgan}"; shots=$shots_mol2cap
-  else method=bm25; shots=$shots_cap2mol; fi
+  method=bm25; [[ "$task" == mol2cap ]] && method="$mol2cap_method"
 
   # ---- retrieval: training prompts walk down the ranking (random walk),
   # validation and test take the top n; icma-prompt puts the most similar last.
-  stage "$task.retrieve.train" "$dir/neighbours.train.tsv" "$run/index/manifest.json" "$train_file" -- \
-    "$bin/icma-retrieve" --index "$run/index" --queries "$train_file" --task "$task" --method "$method" \
-    --k "$retrieve_k" --exclude-self on --select "$shots" --walk "$walk" --out "$dir/neighbours.train.tsv" "${common[@]}"
-  for split in valid test; do
-    queries="$valid_file"; [[ $split == test ]] && queries="$test_file"
-    stage "$task.retrieve.$split" "$dir/neighbours.$split.tsv" "$run/index/manifest.json" "$queries" -- \
-      "$bin/icma-retrieve" --index "$run/index" --queries "$queries" --task "$task" --method "$method" \
-      --k "$shots" --exclude-self off --out "$dir/neighbours.$split.tsv" "${common[@]}"
+  for split in train valid test; do
+    select=(--k "$n_shot" --exclude-self off)
+    [[ $split == train ]] && select=(--k "$retrieve_k" --exclude-self on --select "$n_shot" --walk "$random_walk")
+    stage "$task.retrieve.$split" "$dir/neighbours.$split.tsv" "$run/index/manifest.json" "${split_file[$split]}" -- \
+      "$bin/icma-retrieve" --index "$run/index" --queries "${split_file[$split]}" --task "$task" --method "$method" \
+      "${select[@]}" --out "$dir/neighbours.$split.tsv" "${common[@]}"
   done
 
-  # ---- retrieval-only baseline: the top-1 neighbour's caption (or SMILES).
-  stage "$task.retrieval_only" "$dir/retrieval_only/predictions.tsv" "$dir/neighbours.test.tsv" "$test_file" -- \
-    bash -c '
-      awk -F "\t" -v task="$4" "
-        FILENAME == ARGV[1] { if (FNR > 1) { smiles[\$1] = \$2; caption[\$1] = \$3 }; next }
-        FILENAME == ARGV[2] { if (!(\$1 in top)) top[\$1] = \$2; next }
-        FNR == 1 { print (task == \"mol2cap\" ? \"SMILES\" : \"description\") \"\tground truth\toutput\"; next }
-        {
-          n = top[\$1]
-          if (task == \"mol2cap\") print \$2 \"\t\" \$3 \"\t\" caption[n]
-          else print \$3 \"\t\" \$2 \"\t\" smiles[n]
-        }" "$1" "$2" "$3" > "$5.tmp" && mv "$5.tmp" "$5"' _ \
-      "$train_file" "$dir/neighbours.test.tsv" "$test_file" "$task" "$dir/retrieval_only/predictions.tsv"
+  # ---- retrieval-only baseline: the top-1 neighbour's caption (or SMILES); a
+  # query without neighbours (e.g. a SMILES RDKit cannot parse) gets an empty answer.
+  stage "$task.retrieval_only" "$dir/retrieval_only/predictions.tsv" "$dir/neighbours.test.tsv" "$test_file" "$train_file" -- \
+    "$bin/icma-prompt" --task "$task" --dataset "$test_file" --corpus "$train_file" --neighbours "$dir/neighbours.test.tsv" \
+    --retrieval-only --missing zero-shot --out "$dir/retrieval_only/predictions.tsv" "${common[@]}"
 
   # ---- prompts: ICMA (n-shot) and direct fine-tuning (zero-shot), same budget.
   for split in train valid test; do
-    dataset_file="$train_file"; [[ $split == valid ]] && dataset_file="$valid_file"; [[ $split == test ]] && dataset_file="$test_file"
+    dataset_file="${split_file[$split]}"
     stage "$task.prompts.icma.$split" "$dir/icma/$split.jsonl" "$dataset_file" "$dir/neighbours.$split.tsv" "$model/config.json" -- \
       "$bin/icma-prompt" --task "$task" --dataset "$dataset_file" --corpus "$train_file" --neighbours "$dir/neighbours.$split.tsv" \
-      --n-shot "$shots" --cutoff-len "$cutoff" --tokenizer "$model" $wrap --out "$dir/icma/$split.jsonl" "${common[@]}"
+      --n-shot "$n_shot" --cutoff-len "$cutoff_len" --tokenizer "$model" $wrap --out "$dir/icma/$split.jsonl" "${common[@]}"
     stage "$task.prompts.direct_ft.$split" "$dir/direct_ft/$split.jsonl" "$dataset_file" "$model/config.json" -- \
-      "$bin/icma-prompt" --task "$task" --dataset "$dataset_file" --zero-shot --cutoff-len "$cutoff" --tokenizer "$model" \
+      "$bin/icma-prompt" --task "$task" --dataset "$dataset_file" --zero-shot --cutoff-len "$cutoff_len" --tokenizer "$model" \
       $wrap --out "$dir/direct_ft/$split.jsonl" "${common[@]}"
   done
 
@@ -242,19 +132,19 @@ for task in "${tasks[@]}"; do
     s="$dir/$system"
     stage "$task.$system.train" "$s/train/adapter_model.safetensors" --clean "$s/train" "$s/train.jsonl" "$s/valid.jsonl" "$model/config.json" -- \
       "$bin/icma-train" --model "$model" --train "$s/train.jsonl" --valid "$s/valid.jsonl" --out "$s/train" \
-      --cutoff-len "$cutoff" "${lora[@]}" "${train_budget[@]}" --resume "${common[@]}"
+      --cutoff-len "$cutoff_len" "${lora[@]}" "${training[@]}" --resume "${common[@]}"
     stage "$task.$system.generate" "$s/predictions.tsv" "$s/test.jsonl" "$s/train/adapter_model.safetensors" -- \
       "$bin/icma-generate" --model "$model" --adapter "$s/train" --prompts "$s/test.jsonl" --out "$s/predictions.tsv" \
-      "${decode[@]}" --resume "${common[@]}"
+      "${decoding[@]}" --resume "${common[@]}"
   done
+  eval_flags=(); [[ "$task" == mol2cap ]] && eval_flags=(--vocab "$vocab")
   for system in retrieval_only direct_ft icma; do
     s="$dir/$system"
-    eval_flags=(); [[ "$task" == mol2cap ]] && eval_flags=(--vocab "$vocab")
     stage "$task.$system.eval" "$s/metrics.json" "$s/predictions.tsv" -- \
       "$bin/icma-eval" "$task" "$s/predictions.tsv" "${eval_flags[@]}" --json "$s/metrics.json" --threads "$threads"
   done
 done
 
-mv "$run/timings.tsv.new" "$run/timings.tsv"
-/usr/bin/python3 "$root/scripts/report.py" --run "$run"
+stage_done
+"$py" "$root/scripts/report.py" --run "$run"
 log "report: $run/report.md"

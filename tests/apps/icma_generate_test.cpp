@@ -239,7 +239,7 @@ TEST(IcmaGenerate, StopStringsCutTheOutput) {
 }
 
 // Logits parity through the command: for every architecture, the summed
-// log-probabilities `score` prints equal those of scripts/reference/causal_lm.py
+// log-probabilities `score` prints equal those of tests/reference/causal_lm.py
 // (an independent python3-torch implementation of the Transformers models),
 // from tests/fixtures/models/logits_reference.json, with this file's tokenizer.
 TEST(IcmaGenerate, ScoreEqualsTheReferenceImplementationOnEveryArchitecture) {

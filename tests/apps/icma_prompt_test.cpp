@@ -1,4 +1,4 @@
-// icma-prompt end to end. The fixture cases (scripts/fixtures/make_prompt_fixtures.py,
+// icma-prompt end to end. The fixture cases (tests/reference/make_prompt_fixtures.py,
 // which builds prompts the way the official ICMA code does) must come out
 // byte for byte from slices of ChEBI-20 test under ICMA_SHARED_DIR with a
 // neighbour file in the official format: both tasks, reversal and rank

@@ -1,6 +1,6 @@
 #pragma once
 // The chem fixture (tests/fixtures/chem_rdkit.json, written by
-// scripts/fixtures/make_chem_fixtures.py with python3-rdkit 2022.09,
+// tests/reference/make_chem_fixtures.py with python3-rdkit 2022.09,
 // python3-openbabel 3.1.1 and python3-levenshtein): molecule pairs with
 // what the reference implementations say about each.
 

@@ -1,5 +1,5 @@
 // GIN graph features against the featurisation written in python from
-// pretrain-gnns' definition (fixture: scripts/fixtures/gin_reference.py),
+// pretrain-gnns' definition (fixture: tests/reference/gin_reference.py),
 // and the cases pretrain-gnns itself cannot featurise.
 
 #include "icma/chem/graph_features.hpp"

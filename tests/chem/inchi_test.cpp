@@ -1,5 +1,5 @@
 // Standard InChI (RDKit molblock -> Open Babel 3.1.1) against the same
-// pipeline in python (fixture: scripts/fixtures/make_chem_fixtures.py).
+// pipeline in python (fixture: tests/reference/make_chem_fixtures.py).
 
 #include "icma/chem/inchi.hpp"
 

@@ -1,5 +1,5 @@
 // Molecule::from_smiles against python's Chem.MolFromSmiles (fixture:
-// scripts/fixtures/make_chem_fixtures.py).
+// tests/reference/make_chem_fixtures.py).
 
 #include "icma/chem/molecule.hpp"
 

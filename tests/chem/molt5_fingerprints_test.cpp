@@ -1,5 +1,5 @@
 // MACCS, RDK and Morgan-count Tanimoto against python3-rdkit as MolT5's
-// fingerprint_metrics.py calls it (fixture: scripts/fixtures/make_chem_fixtures.py).
+// fingerprint_metrics.py calls it (fixture: tests/reference/make_chem_fixtures.py).
 
 #include "icma/chem/molt5_fingerprints.hpp"
 

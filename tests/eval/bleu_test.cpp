@@ -1,4 +1,4 @@
-// BLEU against NLTK 3.8's corpus_bleu (fixture: scripts/fixtures/make_eval_fixtures.py).
+// BLEU against NLTK 3.8's corpus_bleu (fixture: tests/reference/make_eval_fixtures.py).
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Levenshtein against python-Levenshtein's distance (fixture:
-// scripts/fixtures/make_chem_fixtures.py) and against the textbook DP.
+// tests/reference/make_chem_fixtures.py) and against the textbook DP.
 
 #include "icma/eval/levenshtein.hpp"
 

@@ -1,4 +1,4 @@
-// METEOR against NLTK 3.8's meteor_score (fixture: scripts/fixtures/make_eval_fixtures.py).
+// METEOR against NLTK 3.8's meteor_score (fixture: tests/reference/make_eval_fixtures.py).
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // ROUGE against rouge_score's per-row F-measures stored with the MolT5
-// reference files (fixture: scripts/fixtures/make_eval_fixtures.py).
+// reference files (fixture: tests/reference/make_eval_fixtures.py).
 
 #include <gtest/gtest.h>
 

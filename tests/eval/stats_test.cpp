@@ -1,4 +1,4 @@
-// numpy.mean and math.fsum reproductions (fixture: scripts/fixtures/make_eval_fixtures.py).
+// numpy.mean and math.fsum reproductions (fixture: tests/reference/make_eval_fixtures.py).
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // The GIN against the reference written in python3-torch from the published
-// architecture (fixture: scripts/fixtures/gin_reference.py): the same
+// architecture (fixture: tests/reference/gin_reference.py): the same
 // random weights, read from the torch.save file, give the same embeddings
 // to 1e-5 on 200 ChEBI-20 molecules and a dozen edge cases, through both
 // the straightforward module and the fast inference path.

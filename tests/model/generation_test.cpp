@@ -1,5 +1,5 @@
 // generate() against Hugging Face's generate transcribed into python3-torch
-// (scripts/reference/generate_reference.py over scripts/reference/causal_lm.py,
+// (tests/reference/generate_reference.py over tests/reference/causal_lm.py,
 // fixture tests/fixtures/generation_reference.json): greedy, sampling and beam
 // search token for token, with and without the KV cache; batched left-padded
 // generation equal to one prompt at a time; EOS, stop strings, the context

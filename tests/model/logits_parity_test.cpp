@@ -1,7 +1,7 @@
 // Logits of tiny random-weight models of every supported architecture equal
-// those of scripts/reference/causal_lm.py, an independent python3-torch
+// those of tests/reference/causal_lm.py, an independent python3-torch
 // implementation written from Hugging Face Transformers' modeling code
-// (fixtures: scripts/fixtures/make_causal_lm_fixtures.py). Each model is saved
+// (fixtures: tests/reference/make_causal_lm_fixtures.py). Each model is saved
 // the way its kind of checkpoint comes (torch.save .bin, bf16 safetensors,
 // shards with an index, keys without the "model." prefix).
 

@@ -1,5 +1,5 @@
 // The logits processors against a python3-torch transcription of Hugging
-// Face's (scripts/fixtures/logits_processors_reference.py): same surviving
+// Face's (tests/reference/logits_processors_reference.py): same surviving
 // entries, same values.
 
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // BM25: the analyzers, rank_bm25's scoring rules on hand-made corpora, the
 // on-disk index (Lucene++) and its errors, and agreement with rank_bm25's
-// BM25Okapi on ChEBI-20 (fixture: scripts/fixtures/make_bm25_fixtures.py).
+// BM25Okapi on ChEBI-20 (fixture: tests/reference/make_bm25_fixtures.py).
 
 #include <gtest/gtest.h>
 

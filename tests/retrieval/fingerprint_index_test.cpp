@@ -1,5 +1,5 @@
 // Fingerprint retrieval: fingerprints and similarities against python3-rdkit
-// to the last bit (fixture: scripts/fixtures/make_fingerprint_fixtures.py),
+// to the last bit (fixture: tests/reference/make_fingerprint_fixtures.py),
 // then the index's own contract: ranking, exclusions, files, threads.
 
 #include "icma/retrieval/fingerprint_index.hpp"

@@ -1,7 +1,7 @@
 // PorterStemmer against NLTK 3.8's PorterStemmer().stem, word for word, and
 // python_lower (which it lowercases with) against Python's str.lower.
 // Expected values come from tests/fixtures/porter_nltk.json, written by
-// scripts/fixtures/make_nltk_fixtures.py. ICMA_NLTK_FIXTURES=DIR points the
+// tests/reference/make_nltk_fixtures.py. ICMA_NLTK_FIXTURES=DIR points the
 // test at another fixture directory (e.g. one written with --full).
 
 #include "icma/text/porter_stemmer.hpp"

@@ -1,6 +1,6 @@
 // WordNet against NLTK 3.8's WordNetCorpusReader over the same database.
 // Expected values come from tests/fixtures/wordnet_nltk.json, written by
-// scripts/fixtures/make_nltk_fixtures.py. The database directory is
+// tests/reference/make_nltk_fixtures.py. The database directory is
 // ICMA_WORDNET_DIR (default /usr/share/wordnet); without it the tests skip.
 // ICMA_NLTK_FIXTURES=DIR points the test at another fixture directory.
 

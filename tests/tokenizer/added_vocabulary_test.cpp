@@ -1,5 +1,5 @@
 // AddedVocabulary against Hugging Face `tokenizers` (tests/fixtures/llm_pipeline_hf.json,
-// written by scripts/fixtures/make_pipeline_fixtures.js): the fixture gives,
+// written by tests/reference/make_pipeline_fixtures.js): the fixture gives,
 // per text, the pieces as [start, end, id or null] in code points of the raw
 // text; a piece's text is the raw slice for tokens matched on the raw text and
 // the normalized slice otherwise.

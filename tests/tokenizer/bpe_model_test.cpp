@@ -1,6 +1,6 @@
 // BPE, WordPiece and WordLevel models (src/tokenizer/bpe_model.cpp) against Hugging
 // Face tokenizers: tests/fixtures/llm_model_hf.json, written by
-// scripts/fixtures/make_model_fixtures.js, holds the ids the official Node
+// tests/reference/make_model_fixtures.js, holds the ids the official Node
 // binding gives for each model alone (no normalizer or pre-tokenizer) on
 // pre-tokenized pieces: the real GPT-2, Galactica-125M and Mistral-7B models
 // (read from ../shared/models, skipped when absent) and small synthetic

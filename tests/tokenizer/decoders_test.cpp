@@ -1,7 +1,7 @@
 // Decoders (src/tokenizer/decoders.cpp) against Hugging Face tokenizers: the text
 // the official Node binding decodes from each token list
 // (tests/fixtures/llm_model_hf.json, "decoders", written by
-// scripts/fixtures/make_model_fixtures.js): the real decoders of GPT-2,
+// tests/reference/make_model_fixtures.js): the real decoders of GPT-2,
 // Galactica and Mistral on their real tokens, and every decoder type on
 // edge cases (invalid UTF-8, partial byte runs, Strip bounds...).
 

@@ -1,7 +1,7 @@
 // Post-processors (src/tokenizer/post_processors.cpp) against Hugging Face
 // tokenizers: the ids with and without special tokens that the official Node
 // binding gives (tests/fixtures/llm_model_hf.json, "post_processors", written
-// by scripts/fixtures/make_model_fixtures.js).
+// by tests/reference/make_model_fixtures.js).
 
 #include <gtest/gtest.h>
 

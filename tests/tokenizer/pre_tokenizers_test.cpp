@@ -1,5 +1,5 @@
 // Pre-tokenizers against Hugging Face `tokenizers` (tests/fixtures/llm_pipeline_hf.json,
-// written by scripts/fixtures/make_pipeline_fixtures.js).
+// written by tests/reference/make_pipeline_fixtures.js).
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // SentencePieceTokenizer against Python's sentencepiece on Mistral-7B-v0.1's
 // tokenizer.model (tests/fixtures/sentencepiece_mistral.json, written by
-// scripts/fixtures/make_sentencepiece_fixtures.py), and T5Tokenizer's
+// tests/reference/make_sentencepiece_fixtures.py), and T5Tokenizer's
 // special-token rules built on top of those pieces.
 
 #include "icma/tokenizer/sentencepiece_tokenizer.hpp"

@@ -1,9 +1,9 @@
 // icma::tokenizer::Tokenizer against the reference implementations, on the real
 // tokenizer files of real models (ICMA_SHARED_DIR/models/<name>):
 //   tests/fixtures/llm_tokenizers_hf.json  - Hugging Face `tokenizers` (npm binding) on every
-//       tokenizer.json (scripts/fixtures/make_tokenizer_fixtures.js describes the records);
+//       tokenizer.json (tests/reference/make_tokenizer_fixtures.js describes the records);
 //   tests/fixtures/llm_sentencepiece.json  - SentencePiece (python3-sentencepiece) on Mistral's
-//       tokenizer.model (scripts/fixtures/make_sentencepiece_llm_fixtures.py).
+//       tokenizer.model (tests/reference/make_sentencepiece_llm_fixtures.py).
 // The ChEBI-20 texts are not in the fixtures: they are read again from
 // ICMA_SHARED_DIR/data/chebi20/test.txt, and the ICMA prompts are rebuilt from
 // the templates and row indices the fixture stores.

@@ -1,5 +1,5 @@
 // BertWordPieceTokenizer against Hugging Face tokenizers 0.23.2:
-//  - tests/fixtures/wordpiece_hf.json (scripts/fixtures/make_wordpiece_fixtures.js):
+//  - tests/fixtures/wordpiece_hf.json (tests/reference/make_wordpiece_fixtures.js):
 //    hand-picked, long, real and random texts, and what BertNormalizer and
 //    BertPreTokenizer do to every code point;
 //  - the MolT5 reference tokens of all 3,300 Mol2Cap rows (shared data).

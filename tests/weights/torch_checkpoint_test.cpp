@@ -1,5 +1,5 @@
 // torch.save checkpoints written by the real python3-torch
-// (scripts/fixtures/make_weights_fixtures.py) read back value for value.
+// (tests/reference/make_weights_fixtures.py) read back value for value.
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>

@@ -1,0 +1,228 @@
+#!/usr/bin/python3
+"""Reads a hyper-parameter profile (configs/profiles/*.json) for scripts/reproduce.sh.
+
+    profile.py PROFILE --task TASK [--steps N] [--test-rows N]   bash assignments for one task
+    profile.py PROFILE --settings [--steps N] [--test-rows N]    the settings as JSON, for run.json
+    profile.py --list                                             the profiles in configs/profiles/
+
+PROFILE is a name (configs/profiles/NAME.json) or a path to a .json file. The format is described in
+configs/profiles/README.md: scalar settings, three groups of command-line flags, optional per-task
+overrides, and any value may be {"value": V, "source": "...", "why": "..."} to say where it comes from.
+
+--task prints one assignment a line, for `eval` in bash (every value shell-quoted):
+    profile_name=quick, n_shot=2, cutoff_len=1024, retrieve_k=10, random_walk=0.5, test_rows=100,
+    lora=(--lora-r 16 ...), training=(--max-steps 150 ...), decoding=(--max-new-tokens 96 ...)
+--steps N replaces the training length (--epochs / --max-steps) by --max-steps N; --test-rows N
+replaces test_rows. Numbers are passed on as written in the file (2e-4 stays 2e-4).
+
+Exit status 2, with one line on stderr, for an unknown profile (listing the available ones) or a
+malformed one (naming the key). Standard library only (Debian's /usr/bin/python3).
+"""
+
+import argparse
+import json
+import os
+import shlex
+import sys
+
+PROFILES_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                             "configs", "profiles"))
+TASKS = ("mol2cap", "cap2mol")
+# name -> (check, what the check wants); every profile sets every one of these.
+SCALARS = {
+    "n_shot": (lambda v: is_int(v) and v >= 0, "an integer >= 0"),
+    "cutoff_len": (lambda v: is_int(v) and v > 0, "an integer > 0"),
+    "retrieve_k": (lambda v: is_int(v) and v > 0, "an integer > 0"),
+    "random_walk": (lambda v: is_number(v) and 0 <= v < 1, "a number in [0, 1)"),
+    "test_rows": (lambda v: is_int(v) and v >= 0, "an integer >= 0 (0: the whole test set)"),
+}
+FLAG_GROUPS = ("lora", "training", "decoding")  # flags of icma-train, icma-train, icma-generate
+NOT_PER_TASK = {"test_rows"}  # the test subset is made once, before the tasks
+NOTE_KEYS = {"source", "why"}
+
+
+class ProfileError(Exception):
+    pass
+
+
+class Number(float):
+    """A JSON number that remembers how the file wrote it, so flags get 2e-4, not 0.0002."""
+
+    def __new__(cls, text):
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+
+def is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def is_number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def available():
+    try:
+        return sorted(f[:-5] for f in os.listdir(PROFILES_DIR) if f.endswith(".json"))
+    except OSError:
+        return []
+
+
+def find(profile):
+    """The file of a profile name or path; ProfileError naming the available ones when there is none."""
+    if profile.endswith(".json") or os.sep in profile:
+        if os.path.isfile(profile):
+            return profile
+        raise ProfileError("no profile file %s" % profile)
+    path = os.path.join(PROFILES_DIR, profile + ".json")
+    if os.path.isfile(path):
+        return path
+    raise ProfileError("no profile '%s' (configs/profiles/%s.json); available: %s, or a path to a .json file"
+                       % (profile, profile, ", ".join(available()) or "none"))
+
+
+def unwrap(value, where):
+    """A value, or the value of {"value": V, "source": ..., "why": ...}."""
+    if isinstance(value, dict):
+        extra = set(value) - {"value"} - NOTE_KEYS
+        if "value" not in value or extra:
+            raise ProfileError("%s: an annotated value is {\"value\": V, \"source\": \"...\", \"why\": \"...\"}%s"
+                               % (where, "; unknown key(s) " + ", ".join(sorted(extra)) if extra else ""))
+        return value["value"]
+    return value
+
+
+def read_settings(section, where, per_task):
+    """{name: value} for the scalars, {group: {flag: value}} for the flag groups, of one section."""
+    out = {}
+    for key, raw in section.items():
+        here = "%s: %s" % (where, key)
+        if key in SCALARS:
+            if per_task and key in NOT_PER_TASK:
+                raise ProfileError("%s cannot differ per task" % here)
+            value = unwrap(raw, here)
+            check, wanted = SCALARS[key]
+            if not check(value):
+                raise ProfileError("%s must be %s, not %s" % (here, wanted, json.dumps(value)))
+            out[key] = value
+        elif key in FLAG_GROUPS:
+            if not isinstance(raw, dict):
+                raise ProfileError("%s must be an object of command-line flags" % here)
+            group = {}
+            for flag, flag_raw in raw.items():
+                value = unwrap(flag_raw, "%s.%s" % (here, flag))
+                if not flag.startswith("--"):
+                    raise ProfileError("%s: '%s' is not a flag (--name)" % (here, flag))
+                if not (value is None or isinstance(value, (bool, str)) or is_number(value)):
+                    raise ProfileError("%s.%s: a flag's value is a number, a string, true (a bare flag), "
+                                       "false or null (no flag)" % (here, flag))
+                group[flag] = value
+            out[key] = group
+        elif key in ("about", "tasks") and not per_task:
+            continue  # prose, and the overrides load() applies
+        else:
+            known = list(SCALARS) + list(FLAG_GROUPS) + ([] if per_task else ["about", "tasks"])
+            raise ProfileError("%s: unknown key (known: %s)" % (here, ", ".join(known)))
+    return out
+
+
+def load(path, task, steps=None, test_rows=None):
+    """The settings of one task: the profile's, its task override on top, then --steps / --test-rows."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f, parse_float=Number)
+    except (OSError, ValueError) as e:
+        raise ProfileError("%s: %s" % (path, e))
+    if not isinstance(data, dict):
+        raise ProfileError("%s: a profile is a JSON object" % path)
+    settings = read_settings(data, path, per_task=False)
+    missing = [k for k in list(SCALARS) + list(FLAG_GROUPS) if k not in settings]
+    if missing:
+        raise ProfileError("%s: missing %s" % (path, ", ".join(missing)))
+    overrides = data.get("tasks", {})
+    if not isinstance(overrides, dict) or set(overrides) - set(TASKS):
+        raise ProfileError("%s: tasks holds overrides per task, keys among %s" % (path, ", ".join(TASKS)))
+    for key, value in read_settings(overrides.get(task, {}), "%s: tasks.%s" % (path, task), per_task=True).items():
+        if key in FLAG_GROUPS:
+            settings[key] = dict(settings[key], **value)  # flag by flag; null removes one
+        else:
+            settings[key] = value
+    if steps is not None:
+        kept = {k: v for k, v in settings["training"].items() if k not in ("--epochs", "--max-steps")}
+        settings["training"] = dict(kept, **{"--max-steps": steps})
+    if test_rows is not None:
+        settings["test_rows"] = test_rows
+    return settings
+
+
+def text(value):
+    return value.text if isinstance(value, Number) else str(value)
+
+
+def flags(group):
+    """["--flag", "value", "--bare-flag", ...] in the file's order."""
+    out = []
+    for flag, value in group.items():
+        if value is None or value is False:
+            continue
+        out += [flag] if value is True else [flag, text(value)]
+    return out
+
+
+def bash(name, settings):
+    lines = ["profile_name=%s" % shlex.quote(name)]
+    lines += ["%s=%s" % (key, shlex.quote(text(settings[key]))) for key in SCALARS]
+    lines += ["%s=(%s)" % (group, " ".join(shlex.quote(f) for f in flags(settings[group]))) for group in FLAG_GROUPS]
+    return "\n".join(lines)
+
+
+def run_settings(by_task):
+    """run.json's "settings": n_shot per task; other values once, or per task where the tasks differ."""
+    def one(get):
+        values = {task: get(s) for task, s in by_task.items()}
+        first = values[TASKS[0]]
+        return first if all(v == first for v in values.values()) else values
+
+    return {
+        "n_shot": {task: s["n_shot"] for task, s in by_task.items()},
+        "cutoff_len": one(lambda s: s["cutoff_len"]),
+        "lora": one(lambda s: " ".join(flags(s["lora"]))),
+        "training": one(lambda s: " ".join(flags(s["training"]))),
+        "decoding": one(lambda s: " ".join(flags(s["decoding"]))),
+        "retrieval": {"k": one(lambda s: s["retrieve_k"]), "random_walk": one(lambda s: s["random_walk"])},
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="Profiles: %s (%s)" % (", ".join(available()), PROFILES_DIR))
+    parser.add_argument("profile", nargs="?", help="a name in configs/profiles/ or a path to a .json file")
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--task", choices=TASKS, help="print bash assignments for this task")
+    mode.add_argument("--settings", action="store_true", help="print run.json's settings object")
+    mode.add_argument("--list", action="store_true", help="print the available profile names")
+    parser.add_argument("--steps", type=int, help="train for N optimizer steps instead of the profile's length")
+    parser.add_argument("--test-rows", type=int, help="the first N test rows instead of the profile's (0: all)")
+    args = parser.parse_args(argv)
+    if args.list:
+        print("\n".join(available()))
+        return 0
+    if not args.profile:
+        parser.error("give a profile")
+    try:
+        path = find(args.profile)
+        name = os.path.basename(path)[:-5] if path.endswith(".json") else os.path.basename(path)
+        if args.task:
+            print(bash(name, load(path, args.task, args.steps, args.test_rows)))
+        else:
+            by_task = {task: load(path, task, args.steps, args.test_rows) for task in TASKS}
+            print(json.dumps(run_settings(by_task)))
+    except ProfileError as e:
+        print("profile.py: %s" % e, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
