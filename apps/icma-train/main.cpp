@@ -10,6 +10,7 @@
 
 #include <ATen/Parallel.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <iostream>
@@ -47,8 +48,19 @@ struct TrainFlags {
   int64_t cutoff_len = 1024;
   bool train_on_inputs = false;
   std::string schedule = "linear";
+  std::string device = "cpu";
+  std::string dtype = "fp32";
   icma::model::TrainingOptions options;
 };
+
+// --device, with torchrun's LOCAL_RANK choosing the GPU of a plain "cuda".
+torch::Device training_device(const std::string& name) {
+  const char* local_rank = std::getenv("LOCAL_RANK");
+  if (name == "cuda" && local_rank != nullptr && *local_rank != '\0') {
+    return icma::model::parse_device("cuda:" + std::string(local_rank));
+  }
+  return icma::model::parse_device(name);
+}
 
 // Tokenizer files a model directory carries, copied along with new weights.
 const char* const kTokenizerFiles[] = {"tokenizer.json", "tokenizer.model", "tokenizer_config.json",
@@ -83,7 +95,9 @@ int train(TrainFlags& flags, const icma::CommonOptions& common) {
     if (value.empty()) throw icma::InputError(std::string(name) + " is required (see --help)");
   }
   at::set_num_threads(static_cast<int>(common.resolved_threads()));
-  auto parallel = icma::model::DataParallel::from_environment();
+  const torch::Device device = training_device(flags.device);
+  const torch::Dtype dtype = icma::model::parse_dtype(flags.dtype);
+  auto parallel = icma::model::DataParallel::from_environment(device);
   const icma::tokenizer::Tokenizer tokenizer = icma::tokenizer::Tokenizer::load(flags.model);
   icma::model::TokenizeStats stats;
   const unsigned threads = common.resolved_threads();
@@ -94,8 +108,14 @@ int train(TrainFlags& flags, const icma::CommonOptions& common) {
     valid_set = icma::model::make_training_examples(prompt_targets(flags.valid), flags.valid, tokenizer,
                                                     flags.cutoff_len, flags.train_on_inputs, threads, nullptr);
   }
-  auto model = icma::model::CausalLM::load(flags.model);
+  // LoRA: the frozen base in --dtype, the adapter in float32. Full
+  // fine-tuning: float32 master weights, the forward pass autocast to --dtype.
+  icma::model::LoadOptions load;
+  load.device = device;
+  load.dtype = flags.full ? torch::kFloat32 : dtype;
+  auto model = icma::model::CausalLM::load(flags.model, load);
   icma::model::TrainingOptions& options = flags.options;
+  options.autocast_dtype = flags.full ? dtype : torch::kFloat32;
   options.out = flags.out;
   options.base_model = fs::absolute(flags.model).lexically_normal().string();
   options.seed = common.seed;
@@ -209,6 +229,14 @@ int main(int argc, char** argv) {
   app.add_option("--save-total-limit", o.save_total_limit, "checkpoints kept")->capture_default_str();
   app.add_option("--eval-steps", o.eval_steps, "validation loss every N steps (0 = only at the end)")->capture_default_str();
   app.add_option("--log-steps", o.log_steps, "train_log.jsonl line every N steps")->capture_default_str();
+  app.add_option("--device", flags.device, "cpu, cuda or cuda:N (under torchrun, cuda means cuda:LOCAL_RANK)")
+      ->capture_default_str();
+  app.add_option("--dtype", flags.dtype,
+                 "fp32, bf16 or fp16: with LoRA the frozen base's dtype (the adapter stays fp32); with --full the "
+                 "autocast dtype over fp32 master weights (fp16 adds dynamic loss scaling and needs CUDA)")
+      ->capture_default_str();
+  app.add_flag("--gradient-checkpointing", o.gradient_checkpointing,
+               "recompute each decoder layer in backward instead of storing activations (less memory, ~1/3 more time)");
   app.add_flag("--resume", o.resume, "continue from the newest checkpoint in --out");
   app.add_option("--stop-after", o.stop_after_steps, "stop after N steps of this run, as an interruption would (testing)");
 

@@ -1,6 +1,7 @@
 #include "icma/model/causal_lm.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <torch/version.h>
 #include <spdlog/spdlog.h>
 
 #include <cmath>
@@ -43,8 +44,30 @@ torch::Device CausalLM::device() const { return impl_->device; }
 torch::Dtype CausalLM::dtype() const { return impl_->dtype; }
 torch::nn::Module& CausalLM::module() { return *impl_->module; }
 
+bool sdpa_available() {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
+  return true;
+#else
+  return false;
+#endif
+}
+
+namespace {
+
+ModelConfig::AttentionKernel attention_kernel(const LoadOptions& options) {
+  if (!options.attention) return sdpa_available() ? ModelConfig::AttentionKernel::kSdpa : ModelConfig::AttentionKernel::kEager;
+  if (*options.attention == ModelConfig::AttentionKernel::kSdpa && !sdpa_available()) {
+    throw InputError("scaled_dot_product_attention needs LibTorch 2.1 or later; this is " TORCH_VERSION);
+  }
+  return *options.attention;
+}
+
+}  // namespace
+void CausalLM::set_gradient_checkpointing(bool enabled) { impl_->module->gradient_checkpointing = enabled; }
+
 std::unique_ptr<CausalLM> CausalLM::load(const std::filesystem::path& model_dir, const LoadOptions& options) {
   auto impl = std::make_unique<Impl>(ModelConfig::load(model_dir / "config.json"));
+  impl->config.attention = attention_kernel(options);
   const ModelConfig& config = impl->config;
   const CheckpointFiles checkpoint = find_checkpoint(model_dir);
   weights::TensorMap tensors;
@@ -74,6 +97,7 @@ std::unique_ptr<CausalLM> CausalLM::load(const std::filesystem::path& model_dir,
 
 std::unique_ptr<CausalLM> CausalLM::random(const ModelConfig& config, uint64_t seed, const LoadOptions& options) {
   auto impl = std::make_unique<Impl>(config);
+  impl->config.attention = attention_kernel(options);
   // As Hugging Face's _init_weights: linear and embedding weights from
   // normal(0, initializer_range), biases zero, norms one (already so).
   torch::NoGradGuard no_grad;

@@ -2,6 +2,10 @@
 
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/version.h>
+#ifdef USE_C10D_NCCL  // LibTorch built with NCCL (CUDA builds)
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
 
 #include <cstdlib>
 #include <string>
@@ -11,6 +15,15 @@
 #include "icma/core/error.hpp"
 
 namespace icma::model {
+
+// LibTorch 2.0 split c10d's process groups into a front end and backends
+// (Gloo, NCCL); 1.13's backends are process groups themselves.
+#if TORCH_VERSION_MAJOR >= 2
+using CollectiveBackend = c10d::Backend;
+#else
+using CollectiveBackend = c10d::ProcessGroup;
+#endif
+
 namespace {
 
 std::string environment(const char* name) {
@@ -30,16 +43,33 @@ int environment_int(const char* name, int low, int high) {
                    std::to_string(low) + ", " + std::to_string(high) + "]");
 }
 
+// Gloo on CPU. On one machine it binds to loopback; across machines it
+// resolves this host's address (GLOO_SOCKET_IFNAME picks an interface, as in PyTorch).
+c10::intrusive_ptr<CollectiveBackend> gloo_group(const c10::intrusive_ptr<c10d::Store>& store, int rank, int size,
+                                                 const std::string& address) {
+  auto options = c10d::ProcessGroupGloo::Options::create();
+  const std::string interface = environment("GLOO_SOCKET_IFNAME");
+  if (!interface.empty()) {
+    options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(interface));
+  } else if (address == "127.0.0.1" || address == "localhost") {
+    options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
+  } else {
+    options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+  }
+  return c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, size, options);
+}
+
 }  // namespace
 
 struct DataParallel::Group {
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> process_group;
+  c10::intrusive_ptr<CollectiveBackend> process_group;
+  torch::Device device = torch::kCPU;  // where collectives run: the model's device
 };
 
 DataParallel::~DataParallel() = default;
 
-std::unique_ptr<DataParallel> DataParallel::from_environment() {
+std::unique_ptr<DataParallel> DataParallel::from_environment(torch::Device device) {
   std::unique_ptr<DataParallel> parallel(new DataParallel());
   if (environment("WORLD_SIZE").empty() || environment("WORLD_SIZE") == "1") return parallel;
   parallel->world_size_ = environment_int("WORLD_SIZE", 1, 1 << 16);
@@ -51,28 +81,27 @@ std::unique_ptr<DataParallel> DataParallel::from_environment() {
   store_options.isServer = parallel->rank_ == 0;
   store_options.numWorkers = parallel->world_size_;
   auto group = std::make_unique<Group>();
+  group->device = device;
   try {
     group->store = c10::make_intrusive<c10d::TCPStore>(address, store_options);
-    auto options = c10d::ProcessGroupGloo::Options::create();
-    // On one machine bind to loopback; across machines Gloo resolves this
-    // host's address (GLOO_SOCKET_IFNAME picks an interface, as in PyTorch).
-    const std::string interface = environment("GLOO_SOCKET_IFNAME");
-    if (!interface.empty()) {
-      options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(interface));
-    } else if (address == "127.0.0.1" || address == "localhost") {
-      options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
+    if (device.is_cuda()) {
+      // NCCL on GPUs, as torchrun + PyTorch DDP would.
+#ifdef USE_C10D_NCCL
+      group->process_group = c10::make_intrusive<c10d::ProcessGroupNCCL>(
+          group->store, parallel->rank_, parallel->world_size_, c10d::ProcessGroupNCCL::Options::create());
+#else
+      throw InputError("data parallel on CUDA needs a LibTorch built with NCCL; this one has none");
+#endif
     } else {
-      options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+      group->process_group = gloo_group(group->store, parallel->rank_, parallel->world_size_, address);
     }
-    group->process_group =
-        c10::make_intrusive<c10d::ProcessGroupGloo>(group->store, parallel->rank_, parallel->world_size_, options);
   } catch (const c10::Error& error) {
     throw Error("data parallel setup (rank " + std::to_string(parallel->rank_) + " of " +
                 std::to_string(parallel->world_size_) + ", " + address + "): " + error.what_without_backtrace());
   }
   parallel->group_ = std::move(group);
-  spdlog::info("data parallel: rank {} of {} via {}:{}", parallel->rank_, parallel->world_size_, address,
-               store_options.port);
+  spdlog::info("data parallel: rank {} of {} via {}:{} ({})", parallel->rank_, parallel->world_size_, address,
+               store_options.port, device.is_cuda() ? "NCCL" : "Gloo");
   return parallel;
 }
 
@@ -80,7 +109,7 @@ void DataParallel::all_reduce_sum(const std::vector<torch::Tensor>& tensors) {
   if (world_size_ == 1 || tensors.empty()) return;
   std::vector<torch::Tensor> flat{torch::cat([&] {
     std::vector<torch::Tensor> views;
-    for (const auto& tensor : tensors) views.push_back(tensor.reshape({-1}).to(torch::kFloat32));
+    for (const auto& tensor : tensors) views.push_back(tensor.reshape({-1}).to(group_->device, torch::kFloat32));
     return views;
   }())};
   group_->process_group->allreduce(flat)->wait();

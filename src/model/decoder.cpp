@@ -4,6 +4,10 @@
 
 #include "decoder.hpp"
 
+#include "precision.hpp"
+
+#include <torch/version.h>
+
 #include <cmath>
 #include <limits>
 
@@ -106,9 +110,26 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const ForwardContex
     *cached_keys = k;
     *cached_values = v;
   }
+  const int64_t group = heads / kv_heads;
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
+  if (config_.attention == ModelConfig::AttentionKernel::kSdpa) {
+    // Each key head serves `group` query heads (HF's repeat_kv). OPT's query
+    // is already scaled, so the kernel's own scale is then 1.
+    const auto repeat = [&](const torch::Tensor& t) {
+      return group == 1 ? t : t.unsqueeze(2).expand({batch, kv_heads, group, t.size(2), head_dim}).reshape({batch, heads, t.size(2), head_dim});
+    };
+    const double dropout = is_training() ? config_.attention_dropout : 0.0;
+    // The mask in q's dtype without turning float32's lowest into -inf (bf16
+    // under autocast), which would make fully masked padding rows NaN.
+    const torch::Tensor mask =
+        context.additive_mask.clamp_min(lowest_value(q.scalar_type())).to(q.scalar_type());
+    const torch::Tensor out = at::scaled_dot_product_attention(q, repeat(k), repeat(v), mask, dropout,
+                                                               /*is_causal=*/false, rotary ? scaling : 1.0);
+    return out_proj(out.transpose(1, 2).reshape({batch, length, heads * head_dim}));
+  }
+#endif
   // Grouped-query attention without copying keys: the `group` query heads
   // that share a key head are stacked along the query axis.
-  const int64_t group = heads / kv_heads;
   const int64_t keys = k.size(2);
   torch::Tensor scores = torch::matmul(q.reshape({batch, kv_heads, group * length, head_dim}), k.transpose(2, 3));
   if (rotary) scores = scores * scaling;
@@ -219,6 +240,62 @@ ForwardContext CausalLMModule::make_context(const torch::Tensor& attention_mask,
   return context;
 }
 
+namespace {
+
+// Gradient checkpointing of one decoder layer, as torch.utils.checkpoint's
+// reentrant form: the forward pass keeps only the layer's input, and the
+// backward pass runs the layer again (same random state for dropout, same
+// autocast state) to get the activations it needs. Memory for activations
+// drops from every layer's to one layer's, for about a third more compute.
+struct CheckpointedLayer : public torch::autograd::Function<CheckpointedLayer> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, torch::Tensor mask,
+                               torch::Tensor cos, torch::Tensor sin, int64_t layer_address) {
+    ctx->saved_data["layer"] = layer_address;
+    ctx->saved_data["mask"] = mask;
+    ctx->saved_data["cos"] = cos;
+    ctx->saved_data["sin"] = sin;
+    const torch::DeviceType device = x.device().type();
+    ctx->saved_data["rng"] = at::globalContext().defaultGenerator(x.device()).get_state();
+    ctx->saved_data["autocast"] = AutocastScope::enabled(device);
+    ctx->saved_data["autocast_dtype"] = static_cast<int64_t>(AutocastScope::dtype(device));
+    ctx->save_for_backward({x});
+    torch::NoGradGuard no_grad;
+    auto* layer = reinterpret_cast<DecoderLayerImpl*>(layer_address);
+    return layer->forward(x, ForwardContext{mask, cos, sin}, nullptr, nullptr);
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad_outputs) {
+    const torch::Tensor input = ctx->get_saved_variables()[0].detach().requires_grad_(true);
+    auto* layer = reinterpret_cast<DecoderLayerImpl*>(ctx->saved_data["layer"].toInt());
+    const ForwardContext context{ctx->saved_data["mask"].toTensor(), ctx->saved_data["cos"].toTensor(),
+                                 ctx->saved_data["sin"].toTensor()};
+    // Replay the forward pass's random numbers, then put the stream back.
+    at::Generator generator = at::globalContext().defaultGenerator(input.device());
+    const torch::Tensor now = generator.get_state();
+    generator.set_state(ctx->saved_data["rng"].toTensor());
+    torch::Tensor output;
+    {
+      torch::AutoGradMode grad(true);
+      const auto dtype = static_cast<torch::Dtype>(ctx->saved_data["autocast_dtype"].toInt());
+      AutocastScope autocast(input.device().type(),
+                             ctx->saved_data["autocast"].toBool() ? dtype : torch::kFloat32);
+      output = layer->forward(input, context, nullptr, nullptr);
+    }
+    generator.set_state(now);
+    torch::autograd::backward({output}, {grad_outputs[0]});
+    return {input.grad(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+  }
+};
+
+}  // namespace
+
+torch::Tensor CausalLMModule::checkpointed_layer(DecoderLayerImpl& layer, const torch::Tensor& x,
+                                                 const ForwardContext& context) {
+  return CheckpointedLayer::apply(x, context.additive_mask, context.cos, context.sin,
+                                  reinterpret_cast<int64_t>(&layer));
+}
+
 torch::Tensor CausalLMModule::forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                                       KvCache* cache, bool last_position_only) {
   const int64_t length = input_ids.size(1);
@@ -233,8 +310,18 @@ torch::Tensor CausalLMModule::forward(const torch::Tensor& input_ids, const torc
     cache->keys.assign(layers.size(), torch::Tensor());
     cache->values.assign(layers.size(), torch::Tensor());
   }
+  const bool recompute = gradient_checkpointing && cache == nullptr && is_training() && torch::GradMode::is_enabled();
+  // A checkpointed layer's output needs a gradient only if its input has one;
+  // with a frozen embedding (LoRA) it has none, so ask for it (HF's
+  // enable_input_require_grads, which PEFT training with checkpointing needs too).
+  if (recompute && !x.requires_grad()) x = x.detach().requires_grad_(true);
   for (std::size_t i = 0; i < layers.size(); ++i) {
-    x = layers[i](x, context, cache != nullptr ? &cache->keys[i] : nullptr, cache != nullptr ? &cache->values[i] : nullptr);
+    if (recompute) {
+      x = checkpointed_layer(*layers[i], x, context);
+    } else {
+      x = layers[i](x, context, cache != nullptr ? &cache->keys[i] : nullptr,
+                    cache != nullptr ? &cache->values[i] : nullptr);
+    }
   }
   if (last_position_only) x = x.narrow(1, length - 1, 1);
   if (final_norm) x = final_norm(x);

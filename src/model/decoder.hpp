@@ -55,11 +55,16 @@ class CausalLMModule : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask, KvCache* cache,
                         bool last_position_only);
 
+  // Recompute each decoder layer in backward instead of keeping its
+  // activations (training only; see CheckpointedLayer in decoder.cpp).
+  bool gradient_checkpointing = false;
+
   // Token embedding matrix and output projection (the same tensor when tied).
   torch::Tensor& embed_tokens_weight() { return embed_tokens->weight; }
   torch::Tensor output_weight() { return lm_head ? lm_head->weight : embed_tokens->weight; }
 
  private:
+  torch::Tensor checkpointed_layer(DecoderLayerImpl& layer, const torch::Tensor& x, const ForwardContext& context);
   ForwardContext make_context(const torch::Tensor& attention_mask, int64_t past, int64_t length,
                               torch::Tensor* positions) const;
 

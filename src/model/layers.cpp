@@ -14,14 +14,21 @@ LinearImpl::LinearImpl(int64_t in, int64_t out, bool has_bias) {
 torch::Tensor LinearImpl::forward(const torch::Tensor& x) {
   torch::Tensor y = project(x, weight, bias);
   if (lora_A_ == nullptr) return y;
-  const torch::Tensor input = lora_dropout_ > 0 && is_training() ? torch::dropout(x, lora_dropout_, true) : x;
-  return y + project(project(input, lora_A_->weight), lora_B_->weight) * lora_scale_;
+  // As PEFT: the adapter computes in its own dtype (float32, also over a
+  // bf16/fp16 base), and the sum comes back in the base layer's dtype.
+  const torch::Tensor lora_input = x.to(lora_A_->weight.scalar_type());
+  const torch::Tensor input =
+      lora_dropout_ > 0 && is_training() ? torch::dropout(lora_input, lora_dropout_, true) : lora_input;
+  const torch::Tensor update = project(project(input, lora_A_->weight), lora_B_->weight) * lora_scale_;
+  return y.scalar_type() == update.scalar_type() ? y + update : (y + update).to(y.scalar_type());
 }
 
 void LinearImpl::attach_lora(int64_t r, double scale, double dropout, at::Generator& generator) {
   const int64_t in = weight.size(1);
   const int64_t out = weight.size(0);
-  const auto options = weight.options();
+  // LoRA weights, their gradients and AdamW state stay float32 whatever the
+  // base's dtype (PEFT's autocast_adapter_dtype), on the base's device.
+  const auto options = weight.options().dtype(torch::kFloat32);
   lora_A_ = register_module("lora_A", std::make_shared<LinearImpl>(in, r, false));
   lora_B_ = register_module("lora_B", std::make_shared<LinearImpl>(r, out, false));
   torch::NoGradGuard no_grad;

@@ -19,6 +19,7 @@
 #include "icma/model/trainer.hpp"
 #include "icma/weights/state_dict.hpp"
 #include "icma/weights/tensor_file.hpp"
+#include "precision.hpp"
 #include "training_batch.hpp"
 
 namespace icma::model {
@@ -26,8 +27,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The generator dropout draws from (LibTorch's default CPU generator).
-at::Generator dropout_generator() { return at::detail::getDefaultCPUGenerator(); }
+// The generator dropout draws from: LibTorch's default one of the model's device.
+at::Generator dropout_generator(torch::Device device) { return at::globalContext().defaultGenerator(device); }
+std::string generator_key(torch::Device device) { return device.is_cuda() ? "cuda" : "cpu"; }
 
 // The settings a resumed run must share with the run it continues.
 nlohmann::json run_fingerprint(const TrainingOptions& options, std::size_t examples) {
@@ -35,7 +37,8 @@ nlohmann::json run_fingerprint(const TrainingOptions& options, std::size_t examp
                              {"max_steps", options.max_steps}, {"global_batch", options.global_batch},
                              {"learning_rate", options.learning_rate}, {"warmup_steps", options.warmup_steps},
                              {"seed", options.seed},         {"group_by_length", options.group_by_length},
-                             {"lora", options.lora.has_value()}};
+                             {"lora", options.lora.has_value()},
+                             {"autocast_dtype", c10::toString(options.autocast_dtype)}};
   if (options.lora) fingerprint["lora_r"] = options.lora->r;
   return fingerprint;
 }
@@ -113,20 +116,22 @@ class Checkpoints {
     return best;
   }
 
-  void save(int64_t step, torch::optim::Optimizer& optimizer, const nlohmann::json& state) {
+  void save(int64_t step, torch::optim::Optimizer& optimizer, nlohmann::json state, const detail::LossScaler& scaler) {
+    if (scaler.enabled()) state["loss_scaler"] = scaler.state();
     AtomicDirectory directory(path_of(step).string());
     const fs::path staging = directory.staging_path();
     save_weights(staging);
     torch::save(optimizer, (staging / "optimizer.pt").string());
     // The dropout generator, so that a resumed run draws the same masks.
-    const torch::Tensor rng_state = dropout_generator().get_state();
-    weights::write_safetensors(staging / "rng_state.safetensors", {{"cpu", rng_state}});
+    const torch::Device device = model_.device();
+    const torch::Tensor rng_state = dropout_generator(device).get_state();
+    weights::write_safetensors(staging / "rng_state.safetensors", {{generator_key(device), rng_state}});
     write_file_atomically((staging / "trainer_state.json").string(), state.dump(2) + "\n");
     directory.commit();
     prune(step);
   }
 
-  nlohmann::json load(int64_t step, torch::optim::Optimizer& optimizer) {
+  nlohmann::json load(int64_t step, torch::optim::Optimizer& optimizer, detail::LossScaler& scaler) {
     const fs::path path = path_of(step);
     if (options_.lora) {
       load_lora(model_, path);
@@ -134,8 +139,17 @@ class Checkpoints {
       weights::load_into(model_.module(), weights::read_safetensors(path / "model.safetensors"), (path / "model.safetensors").string());
     }
     torch::load(optimizer, (path / "optimizer.pt").string());
-    dropout_generator().set_state(weights::read_safetensors(path / "rng_state.safetensors").at("cpu").clone());
-    return nlohmann::json::parse(read_file((path / "trainer_state.json").string()));
+    const fs::path rng_file = path / "rng_state.safetensors";
+    const weights::TensorMap rng = weights::read_safetensors(rng_file);
+    const torch::Device device = model_.device();
+    const auto found = rng.find(generator_key(device));
+    if (found == rng.end()) {
+      throw InputError(rng_file.string(), 0, "holds no " + generator_key(device) + " generator: the run was on another device");
+    }
+    dropout_generator(device).set_state(found->second.clone());
+    nlohmann::json state = nlohmann::json::parse(read_file((path / "trainer_state.json").string()));
+    if (scaler.enabled() && state.contains("loss_scaler")) scaler.set_state(state["loss_scaler"].get<std::vector<double>>());
+    return state;
   }
 
   void save_weights(const fs::path& dir) {
@@ -229,6 +243,9 @@ TrainingResult train(CausalLM& model, const std::vector<TrainingExample>& train_
                                                 .eps(options.adam_epsilon)
                                                 .weight_decay(options.weight_decay));
   Checkpoints checkpoints(model, options);
+  model.set_gradient_checkpointing(options.gradient_checkpointing);
+  const torch::DeviceType device_type = model.device().type();
+  detail::LossScaler scaler(options.autocast_dtype == torch::kFloat16);
   const nlohmann::json fingerprint = run_fingerprint(options, train_set.size());
 
   TrainingResult result;
@@ -236,7 +253,7 @@ TrainingResult train(CausalLM& model, const std::vector<TrainingExample>& train_
   if (options.resume) {
     step = checkpoints.newest();
     if (step > 0) {
-      const nlohmann::json state = checkpoints.load(step, optimizer);
+      const nlohmann::json state = checkpoints.load(step, optimizer, scaler);
       if (state.at("run") != fingerprint) {
         throw InputError((checkpoints.path_of(step) / "trainer_state.json").string(), 0,
                          "was written by a run with other settings (" + state.at("run").dump() + "); start afresh or use another --out");
@@ -245,11 +262,16 @@ TrainingResult train(CausalLM& model, const std::vector<TrainingExample>& train_
       spdlog::info("resuming from {} (step {} of {})", checkpoints.path_of(step).string(), step, total_steps);
     }
   }
-  if (step == 0) dropout_generator().set_current_seed(options.seed);
+  if (step == 0) dropout_generator(model.device()).set_current_seed(options.seed);
+  // Validation loss under the training's precision.
+  const auto validation_loss = [&] {
+    detail::AutocastScope autocast(device_type, options.autocast_dtype);
+    return evaluate_loss(model, valid_set, options.micro_batch, options.pad_token_id);
+  };
 
   TrainingLog log(options.out / "train_log.jsonl", step, parallel.is_main());
   if (step == 0 && !valid_set.empty() && parallel.is_main()) {
-    result.first_eval_loss = evaluate_loss(model, valid_set, options.micro_batch, options.pad_token_id);
+    result.first_eval_loss = validation_loss();
     log.write({{"step", 0}, {"eval_loss", *result.first_eval_loss}});
   }
 
@@ -282,8 +304,16 @@ TrainingResult train(CausalLM& model, const std::vector<TrainingExample>& train_
       for (int64_t i = start; i < std::min<int64_t>(shard_end, start + options.micro_batch); ++i) {
         batch.push_back(&train_set[order[static_cast<std::size_t>(i)]]);
       }
-      detail::LossSum part = detail::loss_sum(model, batch, options.pad_token_id);
-      if (global_tokens > 0) (part.sum / static_cast<double>(global_tokens)).backward();
+      detail::LossSum part;
+      {
+        detail::AutocastScope autocast(device_type, options.autocast_dtype);
+        part = detail::loss_sum(model, batch, options.pad_token_id);
+      }
+      if (global_tokens > 0) {
+        torch::Tensor mean = part.sum / static_cast<double>(global_tokens);
+        if (scaler.enabled()) mean = mean * scaler.scale();
+        mean.backward();
+      }
       loss_total += part.sum.item<double>();
       positions_seen += part.positions;
     }
@@ -297,12 +327,17 @@ TrainingResult train(CausalLM& model, const std::vector<TrainingExample>& train_
     parallel.all_reduce_sum({loss_tensor});
     const double loss = global_tokens > 0 ? loss_tensor.item<double>() / static_cast<double>(global_tokens) : 0.0;
     double grad_norm = 0;
-    if (options.max_grad_norm > 0) {
-      grad_norm = torch::nn::utils::clip_grad_norm_(parameters, options.max_grad_norm);
-    }
     const double lr = learning_rate_at(options, step, total_steps);
-    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-    optimizer.step();
+    // fp16: an overflowing step is skipped (and the loss scale halved), as GradScaler does.
+    const bool finite = scaler.unscale_and_check(gradients);
+    if (finite) {
+      if (options.max_grad_norm > 0) grad_norm = torch::nn::utils::clip_grad_norm_(parameters, options.max_grad_norm);
+      for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+      optimizer.step();
+      scaler.update_after_step();
+    } else {
+      spdlog::warn("step {}: gradients overflowed in fp16; step skipped, loss scale now {}", step + 1, scaler.scale());
+    }
     ++step;
     ++steps_this_run;
     result.last_loss = loss;
@@ -320,12 +355,13 @@ TrainingResult train(CausalLM& model, const std::vector<TrainingExample>& train_
     }
     const bool last = step == total_steps;
     if (!valid_set.empty() && parallel.is_main() && (last || (options.eval_steps > 0 && step % options.eval_steps == 0))) {
-      const double eval_loss = evaluate_loss(model, valid_set, options.micro_batch, options.pad_token_id);
+      const double eval_loss = validation_loss();
       log.write({{"step", step}, {"eval_loss", eval_loss}});
       if (last) result.final_eval_loss = eval_loss;
     }
     if (parallel.is_main() && (last || (options.save_steps > 0 && step % options.save_steps == 0))) {
-      checkpoints.save(step, optimizer, {{"step", step}, {"total_steps", total_steps}, {"run", fingerprint}, {"loss", loss}});
+      checkpoints.save(step, optimizer, {{"step", step}, {"total_steps", total_steps}, {"run", fingerprint}, {"loss", loss}},
+                       scaler);
     }
     parallel.barrier();
     if (options.stop_after_steps > 0 && steps_this_run >= options.stop_after_steps && !last) {

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <string>
 
@@ -57,6 +58,24 @@ TEST_P(LogitsParity, EqualsTheReferenceAtEveryRealPosition) {
   }
   EXPECT_LT(worst, 1e-4) << GetParam();
   RecordProperty("max_abs_difference", std::to_string(worst));
+}
+
+// The two attention kernels (ModelConfig::AttentionKernel) give equal logits
+// on the reference's left-padded batch, sliding window (mistral) included.
+// LibTorch 1.13 has no scaled_dot_product_attention: the eager kernel is then
+// the only one, and this runs where the GPU check builds against 2.x.
+TEST_P(LogitsParity, SdpaAndEagerAttentionAreEqual) {
+  if (!icma::model::sdpa_available()) GTEST_SKIP() << "LibTorch " TORCH_VERSION " has no scaled_dot_product_attention";
+  icma::model::LoadOptions eager, sdpa;
+  eager.attention = icma::model::ModelConfig::AttentionKernel::kEager;
+  sdpa.attention = icma::model::ModelConfig::AttentionKernel::kSdpa;
+  const torch::Tensor ids = tensor_of(reference()["input_ids"]);
+  const torch::Tensor mask = tensor_of(reference()["attention_mask"]);
+  torch::NoGradGuard no_grad;
+  const torch::Tensor a = CausalLM::load(model_dir(GetParam()), eager)->forward(ids, mask);
+  const torch::Tensor b = CausalLM::load(model_dir(GetParam()), sdpa)->forward(ids, mask);
+  const torch::Tensor real = mask.unsqueeze(-1).to(torch::kBool);
+  EXPECT_LT((a - b).abs().masked_select(real).max().item<double>(), 1e-5) << GetParam();
 }
 
 TEST_P(LogitsParity, LeftPaddingChangesNothing) {

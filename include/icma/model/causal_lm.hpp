@@ -20,6 +20,7 @@
 #include <torch/types.h>
 
 #include <filesystem>
+#include <optional>
 #include <memory>
 #include <vector>
 
@@ -29,7 +30,13 @@ struct LoadOptions {
   torch::Dtype dtype = torch::kFloat32;  // compute dtype (weights are converted)
   torch::Device device = torch::kCPU;
   std::filesystem::path adapter;  // a PEFT LoRA adapter directory, merged at load; empty = none
+  // Attention kernel; unset = SDPA where this LibTorch has it, else eager.
+  std::optional<ModelConfig::AttentionKernel> attention;
 };
+
+// Whether this LibTorch has scaled_dot_product_attention with a scale
+// argument (2.1 and later).
+bool sdpa_available();
 
 // The --dtype and --device flags of every command that loads a model:
 // "fp32"/"float32", "fp16"/"float16", "bf16"/"bfloat16"; "cpu", "cuda",
@@ -83,6 +90,11 @@ class CausalLM {
   // product for every prompt token.
   torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                         KvCache* cache = nullptr, bool last_position_only = false);
+
+  // Training: recompute each decoder layer in the backward pass instead of
+  // keeping its activations (HF's gradient_checkpointing_enable): much less
+  // memory for long sequences, about a third more compute; same gradients.
+  void set_gradient_checkpointing(bool enabled);
 
   // Writes config.json and model.safetensors into `dir` (created if needed),
   // each file atomically: a HF model directory that load() and Transformers read.

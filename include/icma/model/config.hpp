@@ -54,6 +54,13 @@ struct ModelConfig {
   std::optional<RopeScaling> rope_scaling;
   std::optional<int64_t> sliding_window;  // Mistral: a token sees this many, itself included
 
+  // Not read from config.json: how attention is computed. kSdpa calls
+  // LibTorch's scaled_dot_product_attention (LibTorch >= 2.1: flash and
+  // memory-efficient kernels on GPU), kEager HF's eager operations; both take
+  // the same causal, sliding-window and padding mask and give equal logits.
+  enum class AttentionKernel { kEager, kSdpa };
+  AttentionKernel attention = AttentionKernel::kEager;
+
   // Dropout in training mode (OPT: "dropout" after attention and MLP,
   // "attention_dropout" on attention weights, "activation_dropout" after the
   // MLP's activation; Llama family: "attention_dropout").

@@ -14,9 +14,11 @@ namespace icma::model {
 
 class DataParallel {
  public:
-  // From the environment; a single process (rank 0 of 1) when WORLD_SIZE is
-  // unset or 1. Bad or partial settings throw InputError naming the variable.
-  static std::unique_ptr<DataParallel> from_environment();
+  // From the environment (torchrun's RANK, WORLD_SIZE, MASTER_ADDR,
+  // MASTER_PORT); a single process (rank 0 of 1) when WORLD_SIZE is unset or
+  // 1. Collectives run on `device`: NCCL for CUDA, Gloo for CPU. Bad or
+  // partial settings throw InputError naming the variable.
+  static std::unique_ptr<DataParallel> from_environment(torch::Device device = torch::kCPU);
   ~DataParallel();
 
   int rank() const { return rank_; }

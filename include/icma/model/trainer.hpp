@@ -54,6 +54,12 @@ struct TrainingOptions {
   int64_t eval_steps = 0;           // 0 = only at the end
   int64_t log_steps = 1;
   int64_t pad_token_id = 0;
+  // Full fine-tuning in half precision: float32 master weights, the forward
+  // pass under autocast to bf16, or to fp16 with dynamic loss scaling (CUDA).
+  // LoRA takes its precision from the base model's dtype instead (frozen base
+  // in bf16/fp16, adapter in float32); leave this float32 for it.
+  torch::Dtype autocast_dtype = torch::kFloat32;
+  bool gradient_checkpointing = false;  // recompute each decoder layer in backward
   bool resume = false;              // continue from the newest checkpoint in `out`
   // Stop (as if killed) after this many steps of this run: lets tests
   // interrupt a run at a chosen point. 0 = never.
