@@ -48,6 +48,7 @@ struct TrainFlags {
   int64_t cutoff_len = 1024;
   bool train_on_inputs = false;
   std::string schedule = "linear";
+  std::string tokenizer;  // default: the model directory
   std::string device = "cpu";
   std::string dtype = "fp32";
   icma::model::TrainingOptions options;
@@ -60,25 +61,6 @@ torch::Device training_device(const std::string& name) {
     return icma::model::parse_device("cuda:" + std::string(local_rank));
   }
   return icma::model::parse_device(name);
-}
-
-// Tokenizer files a model directory carries, copied along with new weights.
-const char* const kTokenizerFiles[] = {"tokenizer.json", "tokenizer.model", "tokenizer_config.json",
-                                       "special_tokens_map.json", "added_tokens.json", "vocab.json", "merges.txt",
-                                       "generation_config.json"};
-
-void copy_tokenizer_files(const fs::path& from, const fs::path& to) {
-  fs::create_directories(to);
-  for (const char* name : kTokenizerFiles) {
-    if (fs::exists(from / name)) fs::copy_file(from / name, to / name, fs::copy_options::overwrite_existing);
-  }
-}
-
-icma::model::Schedule parse_schedule(const std::string& name) {
-  if (name == "linear") return icma::model::Schedule::kLinear;
-  if (name == "cosine") return icma::model::Schedule::kCosine;
-  if (name == "constant") return icma::model::Schedule::kConstant;
-  throw icma::InputError("--schedule must be linear, cosine or constant, not \"" + name + "\"");
 }
 
 // A prompt file's rows as the (prompt, target) texts training learns from.
@@ -98,7 +80,8 @@ int train(TrainFlags& flags, const icma::CommonOptions& common) {
   const torch::Device device = training_device(flags.device);
   const torch::Dtype dtype = icma::model::parse_dtype(flags.dtype);
   auto parallel = icma::model::DataParallel::from_environment(device);
-  const icma::tokenizer::Tokenizer tokenizer = icma::tokenizer::Tokenizer::load(flags.model);
+  const icma::tokenizer::Tokenizer tokenizer =
+      icma::tokenizer::Tokenizer::load(flags.tokenizer.empty() ? flags.model : flags.tokenizer);
   icma::model::TokenizeStats stats;
   const unsigned threads = common.resolved_threads();
   const auto train_set = icma::model::make_training_examples(prompt_targets(flags.train), flags.train, tokenizer,
@@ -119,7 +102,7 @@ int train(TrainFlags& flags, const icma::CommonOptions& common) {
   options.out = flags.out;
   options.base_model = fs::absolute(flags.model).lexically_normal().string();
   options.seed = common.seed;
-  options.schedule = parse_schedule(flags.schedule);
+  options.schedule = icma::model::parse_schedule(flags.schedule);
   std::optional<int64_t> tokenizer_pad;
   if (tokenizer.special_tokens().pad) tokenizer_pad = *tokenizer.special_tokens().pad;
   options.pad_token_id = icma::model::pad_token_id_for(model->config(), tokenizer_pad, model->config().eos_token_ids);
@@ -143,7 +126,7 @@ int train(TrainFlags& flags, const icma::CommonOptions& common) {
                model->config().num_parameters());
   const auto result = icma::model::train(*model, train_set, valid_set, options, *parallel);
   if (parallel->is_main() && flags.full && result.steps == (options.max_steps > 0 ? options.max_steps : result.steps)) {
-    copy_tokenizer_files(flags.model, flags.out);
+    icma::tokenizer::copy_tokenizer_files(flags.model, flags.out);
   }
   nlohmann::json summary{{"steps", result.steps}, {"resumed_from", result.resumed_from}, {"last_loss", result.last_loss}};
   if (result.first_eval_loss) summary["first_eval_loss"] = *result.first_eval_loss;
@@ -157,7 +140,7 @@ int merge(const std::string& model_dir, const std::string& adapter, const std::s
   options.adapter = adapter;
   const auto model = icma::model::CausalLM::load(model_dir, options);
   model->save(out);
-  copy_tokenizer_files(model_dir, out);
+  icma::tokenizer::copy_tokenizer_files(model_dir, out);
   spdlog::info("wrote {} (base {} + adapter {})", out, model_dir, adapter);
   return 0;
 }
@@ -191,11 +174,12 @@ int main(int argc, char** argv) {
       "icma-train: fine-tune a causal LM on ICMA prompts (JSONL from icma-prompt) with LoRA or fully.\n"
       "Loss on target tokens only; AdamW with warm-up and linear/cosine decay; gradient accumulation and clipping;\n"
       "checkpoints (atomic) every --save-steps and at the end; --resume continues bit-identically;\n"
-      "data parallel when started torchrun-style (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT).\n"
+      "data parallel when started torchrun-style (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT; NCCL on CUDA, Gloo on CPU).\n"
       "Output: a PEFT adapter (adapter_config.json, adapter_model.safetensors) or, with --full, a HF model directory.\n\n"
       "  icma-train --model MODEL_DIR --train train.jsonl --valid valid.jsonl --out run/ --epochs 10\n"
       "  icma-train merge --model MODEL_DIR --adapter run/ --out merged/\n"
-      "  icma-train init --config configs/models/tiny-llama.json --out tiny/"};
+      "  icma-train init --config configs/models/tiny-llama.json --out tiny/",
+      "icma-train"};
   icma::CommonOptions common;
   icma::add_common_options(app, common);
   app.require_subcommand(0, 1);
@@ -229,6 +213,7 @@ int main(int argc, char** argv) {
   app.add_option("--save-total-limit", o.save_total_limit, "checkpoints kept")->capture_default_str();
   app.add_option("--eval-steps", o.eval_steps, "validation loss every N steps (0 = only at the end)")->capture_default_str();
   app.add_option("--log-steps", o.log_steps, "train_log.jsonl line every N steps")->capture_default_str();
+  app.add_option("--tokenizer", flags.tokenizer, "tokenizer (directory or file); default: the model directory");
   app.add_option("--device", flags.device, "cpu, cuda or cuda:N (under torchrun, cuda means cuda:LOCAL_RANK)")
       ->capture_default_str();
   app.add_option("--dtype", flags.dtype,

@@ -222,6 +222,13 @@ class TrainingLog {
 
 }  // namespace
 
+Schedule parse_schedule(const std::string& name) {
+  if (name == "linear") return Schedule::kLinear;
+  if (name == "cosine") return Schedule::kCosine;
+  if (name == "constant") return Schedule::kConstant;
+  throw InputError("--schedule must be linear, cosine or constant, not \"" + name + "\"");
+}
+
 TrainingResult train(CausalLM& model, const std::vector<TrainingExample>& train_set,
                      const std::vector<TrainingExample>& valid_set, const TrainingOptions& options,
                      DataParallel& parallel) {

@@ -394,4 +394,16 @@ std::string Tokenizer::describe() const {
   return (impl_->sentencepiece ? "sentencepiece(" : "tokenizer.json(") + impl_->source + ")";
 }
 
+void copy_tokenizer_files(const std::filesystem::path& from_dir, const std::filesystem::path& to_dir) {
+  static const char* const kFiles[] = {"tokenizer.json",    "tokenizer.model", "tokenizer_config.json",
+                                       "special_tokens_map.json", "added_tokens.json", "vocab.json",
+                                       "merges.txt",        "generation_config.json"};
+  std::filesystem::create_directories(to_dir);
+  for (const char* name : kFiles) {
+    if (std::filesystem::exists(from_dir / name)) {
+      std::filesystem::copy_file(from_dir / name, to_dir / name, std::filesystem::copy_options::overwrite_existing);
+    }
+  }
+}
+
 }  // namespace icma::tokenizer

@@ -32,6 +32,8 @@
 namespace icma::model {
 
 enum class Schedule { kLinear, kCosine, kConstant };
+// "linear", "cosine" or "constant"; InputError naming --schedule otherwise.
+Schedule parse_schedule(const std::string& name);
 
 struct TrainingOptions {
   std::filesystem::path out;        // checkpoints, log, final adapter/model

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,5 +46,12 @@ class Tokenizer {
   explicit Tokenizer(std::shared_ptr<const Impl> impl);
   std::shared_ptr<const Impl> impl_;
 };
+
+// Copies the tokenizer files a Hugging Face model directory carries
+// (tokenizer.json, tokenizer.model, tokenizer_config.json,
+// special_tokens_map.json, added_tokens.json, vocab.json, merges.txt,
+// generation_config.json) from `from_dir` into `to_dir`, those that exist,
+// so that a directory of new weights is a complete model directory.
+void copy_tokenizer_files(const std::filesystem::path& from_dir, const std::filesystem::path& to_dir);
 
 }  // namespace icma::tokenizer
