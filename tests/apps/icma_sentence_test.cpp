@@ -22,34 +22,46 @@ using testing::CommandResult;
 
 const std::string kModel = "bert-mean-normalize";
 
-class SentenceCommands : public ::testing::Test {
+// An index of `corpus_rows` validation rows (all when 0) with the fixture
+// BERT, and the reference's queries; one per suite, as ctest runs each test
+// in its own process.
+class SentenceIndex : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new std::string(testing::temp_dir() + "/sentence-commands");
+  static void build(const std::string& name, std::size_t corpus_rows) {
+    dir_ = new std::string(testing::temp_dir() + "/" + name);
     std::filesystem::remove_all(*dir_);
     std::filesystem::create_directories(*dir_);
     if (!testing::file_exists(validation())) return;
     // The queries: the reference's, the first rows of the test split.
-    std::istringstream rows(read_file(testing::shared_dir() + "/data/chebi20/test.txt"));
-    std::string queries, line;
-    for (std::size_t i = 0; i <= testing::sentence_expected().at("queries").size() && std::getline(rows, line); ++i) {
-      queries += line + "\n";
+    testing::write_text(queries_file(), head(testing::shared_dir() + "/data/chebi20/test.txt",
+                                             testing::sentence_expected().at("queries").size()));
+    std::string corpus = validation();
+    if (corpus_rows > 0) {
+      corpus = *dir_ + "/corpus.tsv";
+      testing::write_text(corpus, head(validation(), corpus_rows));
     }
-    testing::write_text(queries_file(), queries);
-    model_ = new std::string(testing::copy_sentence_model(kModel, "sentence-commands-model"));
+    model_ = new std::string(testing::copy_sentence_model(kModel, name + "-model"));
     const CommandResult built = testing::run_command(
-        "icma-index", "build --corpus " + validation() + " --out " + index() + " --fingerprints maccs --sentence " +
-                          *model_ + " --threads 2");
+        "icma-index", "build --corpus " + corpus + " --out " + index() + " --fingerprints maccs --sentence " + *model_ +
+                          " --threads 2");
     ASSERT_EQ(built.exit_code, 0) << built.output;
   }
   static void TearDownTestSuite() {
     delete dir_;
     delete model_;
+    dir_ = model_ = nullptr;
   }
   void SetUp() override {
     if (!testing::file_exists(validation())) GTEST_SKIP() << "no ChEBI-20 data under " << testing::shared_dir();
   }
 
+  // The header and the first `rows` rows of a TSV.
+  static std::string head(const std::string& path, std::size_t rows) {
+    std::istringstream in(read_file(path));
+    std::string out, line;
+    for (std::size_t i = 0; i <= rows && std::getline(in, line); ++i) out += line + "\n";
+    return out;
+  }
   static std::string validation() { return testing::shared_dir() + "/data/chebi20/validation.txt"; }
   static std::string queries_file() { return *dir_ + "/queries.tsv"; }
   static std::string index() { return *dir_ + "/index"; }
@@ -60,8 +72,20 @@ class SentenceCommands : public ::testing::Test {
   static std::string* dir_;
   static std::string* model_;
 };
-std::string* SentenceCommands::dir_ = nullptr;
-std::string* SentenceCommands::model_ = nullptr;
+std::string* SentenceIndex::dir_ = nullptr;
+std::string* SentenceIndex::model_ = nullptr;
+
+// The whole validation split, for the reference's neighbours.
+class SentenceNeighbours : public SentenceIndex {
+ protected:
+  static void SetUpTestSuite() { build("sentence-neighbours", 0); }
+};
+
+// 60 rows, for the rest.
+class SentenceCommands : public SentenceIndex {
+ protected:
+  static void SetUpTestSuite() { build("sentence-commands", 60); }
+};
 
 TEST_F(SentenceCommands, TheManifestRecordsTheModel) {
   const CommandResult info = testing::run_command("icma-index", "info " + index());
@@ -77,7 +101,7 @@ TEST_F(SentenceCommands, TheManifestRecordsTheModel) {
   EXPECT_EQ(section.at("rows_without_embedding").at("count"), 0);
 }
 
-TEST_F(SentenceCommands, CaptionQueriesFindTheReferenceNeighbours) {
+TEST_F(SentenceNeighbours, CaptionQueriesFindTheReferenceNeighbours) {
   const std::string out = *dir_ + "/neighbours.tsv";
   const CommandResult result = retrieve("--task cap2mol --method sentence --k 10 --threads 2 --out " + out);
   ASSERT_EQ(result.exit_code, 0) << result.output;
