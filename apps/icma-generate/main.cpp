@@ -32,7 +32,7 @@ using icma::InputError;
 struct Inputs {
   std::string model, adapter, tokenizer, dtype = "fp32", device = "cpu", out;
   std::string prompts, smiles, captions;                       // exactly one
-  std::string index, method, gnn, template_file, save_prompts;  // plain inputs
+  std::string index, method, gnn, sentence, template_file, save_prompts;  // plain inputs
   std::size_t n_shot = 0;                                      // 0 = the task's default
   std::size_t cutoff_len = 0;
   bool allow_stale = false, wrap_smiles = false;
@@ -74,7 +74,7 @@ std::vector<icma::prompt::PromptRecord> prompts_for_plain_inputs(const Inputs& i
     prompts = icma::prompt::assemble_prompts(templates, queries, nullptr, nullptr, "", options);
   } else {
 #ifdef ICMA_WITH_CHEMISTRY
-    const icma::incontext::ExampleSource source{in.index, in.method, in.gnn, in.allow_stale};
+    const icma::incontext::ExampleSource source{in.index, in.method, in.gnn, in.sentence, in.allow_stale};
     prompts = icma::incontext::prompts_with_examples(queries, source, templates, options, common.seed);
 #else
     throw InputError("--index needs the chemistry modules, which this icma was built without (-DICMA_CHEMISTRY=OFF)");
@@ -152,7 +152,8 @@ const char* kFooter =
     "(\"Caption:\"/\"Molecule:\"), its first non-empty line, trimmed (tabs become spaces).\n"
     "Plain inputs (--smiles/--captions, one per line) get prompts as icma-prompt makes them: zero-shot, or\n"
     "with --index the top --n-shot examples (default 2 mol2cap, 4 cap2mol) retrieved as icma-retrieve does\n"
-    "(--method: bm25 for captions, morgan for SMILES by default; gnn with an index built with --gnn), most\n"
+    "(--method: bm25 for captions, morgan for SMILES by default; gnn with an index built with --gnn, sentence\n"
+    "for captions with one built with --sentence), most\n"
     "similar last, within --cutoff-len tokens when given. --save-prompts shows them.\n"
     "Templates: --template FILE (default $ICMA_CONFIG_DIR/prompts/icma.json, else the source tree's).\n"
     "Decoding follows Hugging Face generate: greedy by default; --do-sample with temperature, top-k (HF's\n"
@@ -187,8 +188,10 @@ int main(int argc, char** argv) {
   app.add_option("--captions", in.captions, "plain file, one caption per line: write molecules (cap2mol)");
   app.add_option("--index", in.index, "with --smiles/--captions: index directory (icma-index) to draw examples from");
   app.add_option("--n-shot", in.n_shot, "with --index: examples per prompt (default 2 mol2cap, 4 cap2mol)");
-  app.add_option("--method", in.method, "with --index: bm25, morgan, rdk, maccs, gnn or random");
+  app.add_option("--method", in.method, "with --index: bm25, morgan, rdk, maccs, gnn, sentence or random");
   app.add_option("--gnn", in.gnn, "with --method gnn: the index's GIN weights, when its own file has moved");
+  app.add_option("--sentence", in.sentence,
+                 "with --method sentence: the index's sentence-transformers directory, when it has moved");
   app.add_flag("--allow-stale", in.allow_stale, "with --index: use it even if its corpus changed");
   app.add_option("--cutoff-len", in.cutoff_len, "with --smiles/--captions: token budget of each prompt (0 = none)");
   app.add_option("--template", in.template_file, "prompt template file (JSON)");

@@ -1,8 +1,9 @@
 // icma-index: build the retrieval index of a corpus (BM25 over captions,
-// fingerprints and optionally GNN embeddings of molecules), show what an
-// index holds, and pre-train a GIN for users without weights.
+// fingerprints and optionally GNN embeddings of molecules and sentence
+// embeddings of captions), show what an index holds, and pre-train a GIN for
+// users without weights.
 //
-//   icma-index build --corpus train.tsv --out index/ [--gnn gin.safetensors]
+//   icma-index build --corpus train.tsv --out index/ [--gnn gin.safetensors] [--sentence MODEL_DIR]
 //   icma-index info index/
 //   icma-index gnn-pretrain --corpus train.tsv --out gin.safetensors
 
@@ -21,6 +22,7 @@
 #include "icma/gnn/index_embedder.hpp"
 #include "icma/gnn/pretrain.hpp"
 #include "icma/retrieval/corpus_index.hpp"
+#include "icma/sentence/caption_embedder.hpp"
 
 namespace {
 
@@ -33,6 +35,8 @@ struct BuildFlags {
   std::string gnn;
   std::string gnn_prefix;
   std::size_t gnn_batch_size = 2048;
+  std::string sentence;
+  std::size_t sentence_batch_size = 32;
 };
 
 // gnn-pretrain's flags that are not PretrainOptions fields.
@@ -98,6 +102,14 @@ int main(int argc, char** argv) {
   build->add_option("--gnn-batch-size", flags.gnn_batch_size, "molecules per GIN forward pass")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  build->add_option("--sentence", flags.sentence,
+                    "also store caption embeddings made with this sentence-transformers model directory (BERT or "
+                    "RoBERTa encoder, e.g. paraphrase-distilroberta-base-v1, the ICMA code's SentenceBERT), for "
+                    "icma-retrieve --method sentence")
+      ->check(CLI::ExistingDirectory);
+  build->add_option("--sentence-batch-size", flags.sentence_batch_size, "captions per encoder forward pass")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
 
   PretrainFlags pretrain_flags;
   icma::gnn::PretrainOptions pretrain_options;
@@ -151,7 +163,9 @@ int main(int argc, char** argv) {
       "molecule search (and from GNN search, with molecules that have no atoms).\nExamples:\n"
       "  icma-index build --corpus data/chebi20/train.txt --out index/chebi20-train\n"
       "  icma-index gnn-pretrain --corpus data/chebi20/train.txt --out gin.safetensors --epochs 20 --contrastive 1\n"
-      "  icma-index build --corpus data/chebi20/train.txt --out index/chebi20-train --gnn gin.safetensors\n");
+      "  icma-index build --corpus data/chebi20/train.txt --out index/chebi20-train --gnn gin.safetensors\n"
+      "  icma-index build --corpus data/chebi20/train.txt --out index/chebi20-train --sentence "
+      "models/paraphrase-distilroberta-base-v1\n");
 
   return icma::run_app(app, common, argc, argv, [&] {
     if (info->parsed()) {
@@ -175,6 +189,14 @@ int main(int argc, char** argv) {
                        options.threads, flags.gnn_batch_size);
       options.gnn = [&embedder](const std::vector<std::string>& smiles) {
         return icma::retrieval::CorpusEmbeddings{embedder->embed(smiles, "gnn embeddings"), embedder->info()};
+      };
+    }
+    // Loaded before any indexing, so that a bad model directory stops the build at once.
+    std::optional<icma::sentence::CaptionEmbedder> sentence;
+    if (!flags.sentence.empty()) {
+      sentence.emplace(flags.sentence, options.threads, flags.sentence_batch_size);
+      options.sentence = [&sentence](const std::vector<std::string>& captions) {
+        return icma::retrieval::CorpusEmbeddings{sentence->embed(captions, "sentence embeddings"), sentence->info()};
       };
     }
     const nlohmann::json manifest = icma::retrieval::build_corpus_index(options);

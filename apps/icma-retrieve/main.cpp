@@ -3,6 +3,7 @@
 //
 //   icma-retrieve --index index/ --queries test.tsv --task cap2mol --method bm25 --k 10 --out test.bm25.tsv
 //   icma-retrieve --index index/ --queries test.tsv --task mol2cap --method gnn --k 10 --out test.gnn.tsv
+//   icma-retrieve --index index/ --queries test.tsv --task cap2mol --method sentence --k 10 --out test.sbert.tsv
 
 #include <spdlog/spdlog.h>
 
@@ -31,14 +32,15 @@ struct RetrieveFlags {
   bool reverse = false;
   std::string bad_rows = "fail";
   std::string gnn;
+  std::string sentence;
 };
 
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Retrieve in-context examples: for each query, the k most similar corpus records of an icma-index "
-               "directory. cap2mol queries search captions (bm25), mol2cap queries search molecules (morgan, rdk, "
-               "maccs, gnn); random works for both.",
+               "directory. cap2mol queries search captions (bm25, sentence), mol2cap queries search molecules "
+               "(morgan, rdk, maccs, gnn); random works for both.",
                "icma-retrieve"};
   icma::CommonOptions common;
   icma::add_common_options(app, common);
@@ -51,11 +53,16 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"mol2cap", "cap2mol"}));
   app.add_option("--method", flags.method,
-                 "bm25, morgan, rdk, maccs, gnn (cosine of GIN embeddings; needs an index built with --gnn) or random")
+                 "bm25, morgan, rdk, maccs, gnn (cosine of GIN embeddings; needs an index built with --gnn), sentence "
+                 "(cosine of caption embeddings, the ICMA code's SentenceBERT; needs an index built with --sentence; "
+                 "queries encoded on --threads cores) or random")
       ->required()
-      ->check(CLI::IsMember({"bm25", "morgan", "rdk", "maccs", "gnn", "random"}));
+      ->check(CLI::IsMember({"bm25", "morgan", "rdk", "maccs", "gnn", "sentence", "random"}));
   app.add_option("--gnn", flags.gnn,
                  "GIN weights for --method gnn when the index's own file has moved (must be the same file by SHA-256)");
+  app.add_option("--sentence", flags.sentence,
+                 "sentence-transformers directory for --method sentence when the index's own has moved (same weights, "
+                 "config and tokenizer files by SHA-256)");
   app.add_option("--k", flags.k, "neighbours retrieved per query")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--out", flags.out, "neighbour file to write (query_id<TAB>neighbour_id<TAB>score)")->required();
   app.add_option("--exclude-self", flags.exclude_self,
@@ -106,12 +113,15 @@ int main(int argc, char** argv) {
       options.exclude_self = flags.exclude_self == "on";
     }
 
-    const RetrievalResult result = icma::incontext::retrieve(index, flags.index_dir, queries, options, flags.gnn);
+    const RetrievalResult result =
+        icma::incontext::retrieve(index, flags.index_dir, queries, options, flags.gnn, flags.sentence);
     icma::data::write_neighbour_file(flags.out, result.queries);
     spdlog::info("{} queries, neighbours written to {}", result.queries.size(), flags.out);
     if (result.unparsable_queries > 0) {
-      spdlog::warn("{} queries had no neighbours (unparsable SMILES{})", result.unparsable_queries,
-                   options.method == RetrievalMethod::gnn ? " or no atoms" : "");
+      spdlog::warn("{} queries had no neighbours ({})", result.unparsable_queries,
+                   options.method == RetrievalMethod::gnn        ? "unparsable SMILES or no atoms"
+                   : options.method == RetrievalMethod::sentence ? "zero sentence embeddings"
+                                                                 : "unparsable SMILES");
     }
     return 0;
   });

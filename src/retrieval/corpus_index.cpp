@@ -24,6 +24,7 @@ namespace {
 
 constexpr int kFormatVersion = 1;
 constexpr const char* kGnnFile = "gnn.emb";
+constexpr const char* kSentenceFile = "sentence.emb";
 
 std::string utc_now() {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -58,6 +59,32 @@ nlohmann::json build_gnn_embeddings(const IndexBuildOptions& options, const data
                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   nlohmann::json section = embeddings.info;
   section["file"] = kGnnFile;
+  section["dim"] = embeddings.rows.dim;
+  section["normalised"] = "l2";
+  section["rows_without_embedding"] = {{"count", missing.size()}, {"rows", missing}};
+  return section;
+}
+
+// Embeds the corpus captions with the caller's sentence encoder, writes
+// sentence.emb, and returns the manifest's "sentence" section.
+nlohmann::json build_sentence_embeddings(const IndexBuildOptions& options, const data::Dataset& corpus,
+                                         const std::vector<std::string>& captions, const std::string& staging) {
+  const auto start = std::chrono::steady_clock::now();
+  const CorpusEmbeddings embeddings = options.sentence(captions);
+  if (embeddings.rows.size() != captions.size()) throw Error("the sentence encoder embedded a different number of captions");
+  EmbeddingIndex::from_rows(embeddings.rows).save(staging + "/" + kSentenceFile);
+  nlohmann::json missing = nlohmann::json::array();
+  for (std::size_t row = 0; row < captions.size(); ++row) {
+    if (embeddings.rows.present(row)) continue;
+    const data::MoleculeRecord& record = corpus.records[row];
+    spdlog::warn("{}:{}: {}; row left out of sentence search", options.corpus_path, record.line,
+                 embeddings.rows.missing[row]);
+    missing.push_back({{"row", row}, {"line", record.line}, {"cid", record.cid}, {"reason", embeddings.rows.missing[row]}});
+  }
+  spdlog::info("sentence embeddings ({} dimensions) built in {:.2f} s", embeddings.rows.dim,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  nlohmann::json section = embeddings.info;
+  section["file"] = kSentenceFile;
   section["dim"] = embeddings.rows.dim;
   section["normalised"] = "l2";
   section["rows_without_embedding"] = {{"count", missing.size()}, {"rows", missing}};
@@ -132,6 +159,8 @@ nlohmann::json build_corpus_index(const IndexBuildOptions& options) {
   }
   std::optional<nlohmann::json> gnn;
   if (options.gnn) gnn = build_gnn_embeddings(options, corpus, smiles, parses, staging);
+  std::optional<nlohmann::json> sentence;
+  if (options.sentence) sentence = build_sentence_embeddings(options, corpus, captions, staging);
 
   nlohmann::json manifest = {
       {"format_version", kFormatVersion},
@@ -151,6 +180,7 @@ nlohmann::json build_corpus_index(const IndexBuildOptions& options) {
       {"fingerprints", fingerprints},
       {"unparsable_smiles", {{"count", unparsable.size()}, {"rows", unparsable}}}};
   if (gnn) manifest["gnn"] = *gnn;
+  if (sentence) manifest["sentence"] = *sentence;
   write_file_atomically(staging + "/manifest.json", manifest.dump(2) + "\n");
   out.commit();
   return manifest;
@@ -218,6 +248,13 @@ CorpusIndex CorpusIndex::open(const std::string& dir, bool allow_stale) {
         throw InputError(dir, 0, "the GNN embeddings do not cover the corpus rows; rebuild the index");
       }
     }
+    if (index.manifest_.contains("sentence")) {
+      index.sentence_ = std::make_shared<const EmbeddingIndex>(
+          EmbeddingIndex::load(dir + "/" + index.manifest_.at("sentence").at("file").get<std::string>()));
+      if (index.sentence_->size() != index.ids_.size()) {
+        throw InputError(dir, 0, "the sentence embeddings do not cover the corpus rows; rebuild the index");
+      }
+    }
   } catch (const nlohmann::json::exception& e) {
     throw InputError(dir + "/manifest.json", 0, std::string("incomplete manifest: ") + e.what());
   }
@@ -247,6 +284,13 @@ const FingerprintIndex& CorpusIndex::fingerprints(FingerprintKind kind) const {
 const EmbeddingIndex& CorpusIndex::gnn() const {
   if (!gnn_) throw InputError(dir_, 0, "this index has no GNN embeddings; rebuild it with icma-index build --gnn WEIGHTS");
   return *gnn_;
+}
+
+const EmbeddingIndex& CorpusIndex::sentence() const {
+  if (!sentence_) {
+    throw InputError(dir_, 0, "this index has no sentence embeddings; rebuild it with icma-index build --sentence MODEL_DIR");
+  }
+  return *sentence_;
 }
 
 }  // namespace icma::retrieval

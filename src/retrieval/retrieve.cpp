@@ -53,25 +53,28 @@ std::vector<Neighbour> rerank(const std::vector<Neighbour>& ranked, const Retrie
   return options.reverse ? reverse_for_prompt(std::move(chosen)) : chosen;
 }
 
-// Queries per chunk of the parallel loop; for gnn, one pass over the
-// corpus embeddings serves a whole chunk.
+// Queries per chunk of the parallel loop; for gnn and sentence, one pass
+// over the corpus embeddings serves a whole chunk.
 constexpr std::size_t kQueryChunk = 32;
 
-void check_query_embeddings(const EmbeddingIndex& gnn, const EmbeddingRows* embeddings, const data::Dataset& queries) {
-  if (embeddings == nullptr) throw InputError("--method gnn needs the queries' GNN embeddings");
+void check_query_embeddings(RetrievalMethod method, const EmbeddingIndex& corpus, const EmbeddingRows* embeddings,
+                            const data::Dataset& queries) {
+  const std::string name = retrieval_method_name(method);
+  if (embeddings == nullptr) throw InputError("--method " + name + " needs the queries' embeddings");
   if (embeddings->size() != queries.records.size() || embeddings->values.size() != embeddings->size() * embeddings->dim) {
     throw InputError("the query embeddings do not match the " + std::to_string(queries.records.size()) + " queries");
   }
-  if (embeddings->dim != gnn.dim()) {
+  if (embeddings->dim != corpus.dim()) {
     throw InputError("the queries were embedded in " + std::to_string(embeddings->dim) + " dimensions, the index in " +
-                     std::to_string(gnn.dim()) + "; embed them with the index's GNN weights");
+                     std::to_string(corpus.dim()) + "; embed them with the model the index was built with");
   }
 }
 
-// Ranked neighbours of queries [begin, end) (empty for those without a vector).
-std::vector<std::vector<Neighbour>> gnn_top_k(const EmbeddingIndex& gnn, const CorpusIndex& index,
-                                              const data::Dataset& queries, const RetrieveOptions& options,
-                                              std::size_t begin, std::size_t end) {
+// Ranked neighbours of queries [begin, end) by embedding cosine (empty for
+// those without a vector).
+std::vector<std::vector<Neighbour>> embedding_top_k(const EmbeddingIndex& corpus, const CorpusIndex& index,
+                                                    const data::Dataset& queries, const RetrieveOptions& options,
+                                                    std::size_t begin, std::size_t end) {
   const EmbeddingRows& embeddings = *options.query_embeddings;
   std::vector<float> block;
   std::vector<std::optional<std::uint32_t>> exclude;
@@ -83,7 +86,7 @@ std::vector<std::vector<Neighbour>> gnn_top_k(const EmbeddingIndex& gnn, const C
     exclude.push_back(options.exclude_self ? index.row_of(queries.records[q].cid) : std::optional<std::uint32_t>{});
   }
   std::vector<std::vector<Neighbour>> ranked(end - begin);
-  std::vector<std::vector<Neighbour>> found = gnn.top_k(block.data(), slots.size(), options.k, exclude);
+  std::vector<std::vector<Neighbour>> found = corpus.top_k(block.data(), slots.size(), options.k, exclude);
   for (std::size_t i = 0; i < slots.size(); ++i) ranked[slots[i] - begin] = std::move(found[i]);
   return ranked;
 }
@@ -92,10 +95,11 @@ std::vector<std::vector<Neighbour>> gnn_top_k(const EmbeddingIndex& gnn, const C
 
 RetrievalMethod parse_retrieval_method(const std::string& name) {
   for (RetrievalMethod method : {RetrievalMethod::bm25, RetrievalMethod::morgan, RetrievalMethod::rdk,
-                                 RetrievalMethod::maccs, RetrievalMethod::gnn, RetrievalMethod::random}) {
+                                 RetrievalMethod::maccs, RetrievalMethod::gnn, RetrievalMethod::sentence,
+                                 RetrievalMethod::random}) {
     if (name == retrieval_method_name(method)) return method;
   }
-  throw InputError("unknown retrieval method '" + name + "' (use bm25, morgan, rdk, maccs, gnn or random)");
+  throw InputError("unknown retrieval method '" + name + "' (use bm25, morgan, rdk, maccs, gnn, sentence or random)");
 }
 
 const char* retrieval_method_name(RetrievalMethod method) {
@@ -105,18 +109,20 @@ const char* retrieval_method_name(RetrievalMethod method) {
     case RetrievalMethod::rdk: return "rdk";
     case RetrievalMethod::maccs: return "maccs";
     case RetrievalMethod::gnn: return "gnn";
+    case RetrievalMethod::sentence: return "sentence";
     case RetrievalMethod::random: return "random";
   }
   return "?";
 }
 
 void check_method_fits_task(RetrievalMethod method, data::Task task) {
-  if (method == RetrievalMethod::bm25 && task == data::Task::mol2cap) {
-    throw InputError("--method bm25 searches captions, but mol2cap queries are molecules (use morgan, rdk, maccs, gnn or random)");
+  if ((method == RetrievalMethod::bm25 || method == RetrievalMethod::sentence) && task == data::Task::mol2cap) {
+    throw InputError(std::string("--method ") + retrieval_method_name(method) +
+                     " searches captions, but mol2cap queries are molecules (use morgan, rdk, maccs, gnn or random)");
   }
   if ((fingerprint_kind_of(method) || method == RetrievalMethod::gnn) && task == data::Task::cap2mol) {
     throw InputError(std::string("--method ") + retrieval_method_name(method) +
-                     " searches molecules, but cap2mol queries are captions (use bm25 or random)");
+                     " searches molecules, but cap2mol queries are captions (use bm25, sentence or random)");
   }
 }
 
@@ -125,8 +131,11 @@ RetrievalResult retrieve(const CorpusIndex& index, const data::Dataset& queries,
   const std::optional<FingerprintKind> kind = fingerprint_kind_of(options.method);
   const FingerprintIndex* fingerprints = kind ? &index.fingerprints(*kind) : nullptr;
   const Bm25Index* bm25 = options.method == RetrievalMethod::bm25 ? &index.bm25() : nullptr;
-  const EmbeddingIndex* gnn = options.method == RetrievalMethod::gnn ? &index.gnn() : nullptr;
-  if (gnn != nullptr) check_query_embeddings(*gnn, options.query_embeddings, queries);
+  // gnn and sentence: cosine of embeddings, the queries' made by the caller.
+  const EmbeddingIndex* embeddings = options.method == RetrievalMethod::gnn        ? &index.gnn()
+                                     : options.method == RetrievalMethod::sentence ? &index.sentence()
+                                                                                   : nullptr;
+  if (embeddings != nullptr) check_query_embeddings(options.method, *embeddings, options.query_embeddings, queries);
 
   // Random examples for molecule queries are molecules that parse, as for
   // every other molecule search.
@@ -145,9 +154,9 @@ RetrievalResult retrieve(const CorpusIndex& index, const data::Dataset& queries,
   std::vector<char> unparsable(queries.records.size(), 0);
   Progress progress("retrieve", queries.records.size());
   parallel_for(queries.records.size(), options.threads, kQueryChunk, [&](std::size_t begin, std::size_t end) {
-    // GNN: the whole chunk of queries against the corpus in one pass.
-    std::vector<std::vector<Neighbour>> gnn_ranked;
-    if (gnn != nullptr) gnn_ranked = gnn_top_k(*gnn, index, queries, options, begin, end);
+    // Embeddings: the whole chunk of queries against the corpus in one pass.
+    std::vector<std::vector<Neighbour>> embedding_ranked;
+    if (embeddings != nullptr) embedding_ranked = embedding_top_k(*embeddings, index, queries, options, begin, end);
     for (std::size_t q = begin; q < end; ++q) {
       const data::MoleculeRecord& query = queries.records[q];
       const std::optional<std::uint32_t> excluded =
@@ -157,9 +166,9 @@ RetrievalResult retrieve(const CorpusIndex& index, const data::Dataset& queries,
       std::vector<Neighbour> ranked;
       if (bm25 != nullptr) {
         ranked = bm25->top_k(query.description, options.k, excluded);
-      } else if (gnn != nullptr) {
+      } else if (embeddings != nullptr) {
         if (options.query_embeddings->present(q)) {
-          ranked = std::move(gnn_ranked[q - begin]);
+          ranked = std::move(embedding_ranked[q - begin]);
         } else {
           unparsable[q] = 1;
         }
@@ -185,7 +194,7 @@ RetrievalResult retrieve(const CorpusIndex& index, const data::Dataset& queries,
   for (std::size_t q = 0; q < unparsable.size(); ++q) {
     if (unparsable[q] == 0) continue;
     ++result.unparsable_queries;
-    const std::string why = gnn != nullptr ? options.query_embeddings->missing[q] : "SMILES does not parse";
+    const std::string why = embeddings != nullptr ? options.query_embeddings->missing[q] : "SMILES does not parse";
     spdlog::warn("{}:{}: query {}; no neighbours written for {}", queries.path, queries.records[q].line, why,
                  queries.records[q].cid);
   }

@@ -245,6 +245,47 @@ void encode_llama(const Tokenizer::Impl& impl, std::string_view text, std::vecto
   flush(text.size());
 }
 
+// The ids of the text alone, before any special token is added.
+std::vector<std::uint32_t> encode_content(const Tokenizer::Impl& impl, std::string_view text) {
+  std::vector<std::uint32_t> ids;
+  if (impl.sentencepiece) {
+    if (impl.sentencepiece_no_prefix) {
+      encode_llama(impl, text, ids);
+    } else {
+      for (int id : impl.sentencepiece->encode_ids(text)) ids.push_back(static_cast<std::uint32_t>(id));
+    }
+    return ids;
+  }
+  // The pipeline (Oniguruma included) assumes valid UTF-8, as Rust strings
+  // are; repair anything else to U+FFFD first.
+  std::string repaired;
+  if (!utf8::is_valid(text)) {
+    repaired = utf8::encode(utf8::decode(text));
+    text = repaired;
+  }
+  std::vector<detail::Split> splits = impl.added->split(text, impl.normalizer.get());
+  if (impl.pre_tokenizer) impl.pre_tokenizer->pre_tokenize(splits);
+  for (const detail::Split& split : splits) {
+    if (split.id) {
+      ids.push_back(*split.id);
+    } else if (!split.text.empty()) {
+      impl.model->tokenize(split.text, ids);
+    }
+  }
+  return ids;
+}
+
+// The special tokens around a single sequence: BOS/EOS as the SentencePiece
+// model's config says, or the tokenizer.json's post-processor.
+void add_special_ids(const Tokenizer::Impl& impl, std::vector<std::uint32_t>& ids) {
+  if (impl.sentencepiece) {
+    if (impl.add_bos && impl.special.bos) ids.insert(ids.begin(), *impl.special.bos);
+    if (impl.add_eos && impl.special.eos) ids.push_back(*impl.special.eos);
+    return;
+  }
+  if (impl.post_processor) impl.post_processor->process(ids);
+}
+
 }  // namespace
 
 Tokenizer::Tokenizer(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
@@ -272,36 +313,28 @@ Tokenizer Tokenizer::load(const std::string& path) {
 }
 
 std::vector<std::uint32_t> Tokenizer::encode(std::string_view text, bool add_special_tokens) const {
-  const Impl& impl = *impl_;
-  std::vector<std::uint32_t> ids;
-  if (impl.sentencepiece) {
-    if (add_special_tokens && impl.add_bos && impl.special.bos) ids.push_back(*impl.special.bos);
-    if (impl.sentencepiece_no_prefix) {
-      encode_llama(impl, text, ids);
-    } else {
-      for (int id : impl.sentencepiece->encode_ids(text)) ids.push_back(static_cast<std::uint32_t>(id));
-    }
-    if (add_special_tokens && impl.add_eos && impl.special.eos) ids.push_back(*impl.special.eos);
-    return ids;
-  }
-  // The pipeline (Oniguruma included) assumes valid UTF-8, as Rust strings
-  // are; repair anything else to U+FFFD first.
-  std::string repaired;
-  if (!utf8::is_valid(text)) {
-    repaired = utf8::encode(utf8::decode(text));
-    text = repaired;
-  }
-  std::vector<detail::Split> splits = impl.added->split(text, impl.normalizer.get());
-  if (impl.pre_tokenizer) impl.pre_tokenizer->pre_tokenize(splits);
-  for (const detail::Split& split : splits) {
-    if (split.id) {
-      ids.push_back(*split.id);
-    } else if (!split.text.empty()) {
-      impl.model->tokenize(split.text, ids);
-    }
-  }
-  if (add_special_tokens && impl.post_processor) impl.post_processor->process(ids);
+  std::vector<std::uint32_t> ids = encode_content(*impl_, text);
+  if (add_special_tokens) add_special_ids(*impl_, ids);
   return ids;
+}
+
+std::vector<std::uint32_t> Tokenizer::encode_truncated(std::string_view text, std::size_t max_length) const {
+  const std::size_t specials = num_special_tokens();
+  if (max_length < specials) {
+    throw InputError("a maximum length of " + std::to_string(max_length) + " leaves no room for the " +
+                     std::to_string(specials) + " special tokens of " + describe());
+  }
+  std::vector<std::uint32_t> ids = encode_content(*impl_, text);
+  if (ids.size() > max_length - specials) ids.resize(max_length - specials);
+  add_special_ids(*impl_, ids);
+  return ids;
+}
+
+std::size_t Tokenizer::num_special_tokens() const {
+  // What the post-processor adds around an empty text (HF counts the same way).
+  std::vector<std::uint32_t> ids;
+  add_special_ids(*impl_, ids);
+  return ids.size();
 }
 
 std::vector<std::vector<std::uint32_t>> Tokenizer::encode_batch(const std::vector<std::string>& texts,

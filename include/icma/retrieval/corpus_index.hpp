@@ -9,6 +9,10 @@
 //   DIR/gnn.emb         GNN embeddings (icma-index build --gnn), unit float32
 //                       vectors; the manifest's "gnn" section names the
 //                       weights file and its SHA-256, and the rows without one
+//   DIR/sentence.emb    caption embeddings (icma-index build --sentence), unit
+//                       float32 vectors; the manifest's "sentence" section names
+//                       the model directory and the SHA-256 of its weights,
+//                       config and tokenizer files
 //
 // The directory is built in a staging folder and swapped into place, so a
 // crash mid-build leaves the previous index intact.
@@ -29,14 +33,16 @@
 
 namespace icma::retrieval {
 
-// GNN embeddings of the corpus molecules, computed by the caller (the gnn
-// module needs LibTorch; this module does not). `info` (weights file, its
-// SHA-256, architecture) becomes the manifest's "gnn" section.
+// Embeddings of the corpus records, computed by the caller (the gnn and
+// sentence modules need LibTorch; this module does not): of the SMILES for
+// the GIN, of the captions for a sentence encoder. `info` (the weights and
+// their SHA-256, the architecture) becomes the manifest's "gnn" or
+// "sentence" section.
 struct CorpusEmbeddings {
   EmbeddingRows rows;
   nlohmann::json info = nlohmann::json::object();
 };
-using CorpusEmbedder = std::function<CorpusEmbeddings(const std::vector<std::string>& smiles)>;
+using CorpusEmbedder = std::function<CorpusEmbeddings(const std::vector<std::string>& texts)>;
 
 struct IndexBuildOptions {
   std::string corpus_path;
@@ -45,7 +51,8 @@ struct IndexBuildOptions {
   std::vector<FingerprintKind> fingerprints = {FingerprintKind::morgan, FingerprintKind::rdk, FingerprintKind::maccs};
   data::BadRowPolicy bad_rows = data::BadRowPolicy::fail;
   unsigned threads = 1;
-  CorpusEmbedder gnn;  // empty: no GNN embeddings
+  CorpusEmbedder gnn;       // of the SMILES; empty: no GNN embeddings
+  CorpusEmbedder sentence;  // of the captions; empty: no sentence embeddings
 };
 
 // Builds the index directory; returns its manifest.
@@ -71,6 +78,8 @@ class CorpusIndex {
   const FingerprintIndex& fingerprints(FingerprintKind kind) const;
   bool has_gnn() const { return gnn_ != nullptr; }
   const EmbeddingIndex& gnn() const;
+  bool has_sentence() const { return sentence_ != nullptr; }
+  const EmbeddingIndex& sentence() const;
 
   // Reads manifest.json of DIR (for `icma-index info`).
   static nlohmann::json read_manifest(const std::string& dir);
@@ -84,6 +93,7 @@ class CorpusIndex {
   std::shared_ptr<const Bm25Index> bm25_;
   std::vector<std::pair<FingerprintKind, std::shared_ptr<const FingerprintIndex>>> fingerprints_;
   std::shared_ptr<const EmbeddingIndex> gnn_;
+  std::shared_ptr<const EmbeddingIndex> sentence_;
 };
 
 }  // namespace icma::retrieval

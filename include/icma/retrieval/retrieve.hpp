@@ -1,8 +1,8 @@
 #pragma once
 // Retrieval of in-context examples for a file of queries: for each query,
-// the k most similar corpus records (captions by BM25 for Cap2Mol queries,
-// molecules by fingerprint Tanimoto or GNN-embedding cosine for Mol2Cap
-// queries, or random ones),
+// the k most similar corpus records (captions by BM25 or sentence-embedding
+// cosine for Cap2Mol queries, molecules by fingerprint Tanimoto or
+// GNN-embedding cosine for Mol2Cap queries, or random ones),
 // then optionally re-ranked (select N by top / random walk / buckets, and
 // reversed so that the most similar example sits next to the query).
 
@@ -18,9 +18,9 @@
 
 namespace icma::retrieval {
 
-enum class RetrievalMethod { bm25, morgan, rdk, maccs, gnn, random };
+enum class RetrievalMethod { bm25, morgan, rdk, maccs, gnn, sentence, random };
 
-// "bm25", "morgan", "rdk", "maccs", "gnn", "random"; InputError otherwise.
+// "bm25", "morgan", "rdk", "maccs", "gnn", "sentence", "random"; InputError otherwise.
 RetrievalMethod parse_retrieval_method(const std::string& name);
 const char* retrieval_method_name(RetrievalMethod method);
 
@@ -36,19 +36,23 @@ struct RetrieveOptions {
   bool reverse = false;                      // then put the most similar last.
   std::uint64_t seed = 42;
   unsigned threads = 1;
-  // Method gnn: the queries' embeddings, one row per query, made with the
-  // weights the index was built with (the caller embeds them: that needs
-  // the gnn module). Rows without a vector get no neighbours.
+  // Methods gnn and sentence: the queries' embeddings (of their SMILES, or
+  // of their captions), one row per query, made with the weights the index
+  // was built with (the caller embeds them: that needs the gnn or sentence
+  // module). Rows without a vector get no neighbours.
   const EmbeddingRows* query_embeddings = nullptr;
 };
 
 struct RetrievalResult {
   std::vector<data::QueryNeighbours> queries;
-  std::size_t unparsable_queries = 0;  // Mol2Cap queries whose SMILES does not parse, or (gnn) has no atoms: no neighbours
+  // Queries without neighbours: Mol2Cap SMILES that do not parse or (gnn)
+  // have no atoms, captions whose sentence embedding is zero.
+  std::size_t unparsable_queries = 0;
 };
 
-// Checks that the method fits the task (captions are searched with bm25,
-// molecules with fingerprints; random fits both); throws InputError if not.
+// Checks that the method fits the task (captions are searched with bm25 or
+// sentence, molecules with fingerprints or gnn; random fits both); throws
+// InputError if not.
 void check_method_fits_task(RetrievalMethod method, data::Task task);
 
 RetrievalResult retrieve(const CorpusIndex& index, const data::Dataset& queries, const RetrieveOptions& options);

@@ -32,6 +32,17 @@ class Tokenizer {
                                                        bool add_special_tokens, unsigned threads) const;
   std::string decode(const std::vector<std::uint32_t>& ids, bool skip_special_tokens = false) const;
 
+  // encode(text, true) cut to at most `max_length` ids, special tokens
+  // included, as HF's truncation (longest_first, direction right, stride 0)
+  // does for one sequence: the text's own ids are cut to max_length minus
+  // num_special_tokens(), then the special tokens are added. What
+  // sentence-transformers feeds its encoders. Throws InputError when
+  // max_length leaves no room for the special tokens' own count.
+  std::vector<std::uint32_t> encode_truncated(std::string_view text, std::size_t max_length) const;
+  // How many ids encode(text, true) adds to the text's own, as HF's
+  // num_special_tokens_to_add(pair=False): 2 for [CLS]/[SEP] or <s>/</s>.
+  std::size_t num_special_tokens() const;
+
   std::optional<std::uint32_t> token_to_id(std::string_view token) const;
   std::optional<std::string> id_to_token(std::uint32_t id) const;
   // Including added tokens, as HF's get_vocab_size(with_added_tokens=True).
