@@ -5,7 +5,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <ATen/Parallel.h>
+
 #include <algorithm>
+#include <atomic>
 #include <numeric>
 
 #include "icma/core/error.hpp"
@@ -113,12 +116,18 @@ torch::Tensor SentenceModel::encode(const std::vector<std::string>& texts, const
   std::stable_sort(order.begin(), order.end(),
                    [&](std::int64_t a, std::int64_t b) { return ids[a].size() > ids[b].size(); });
 
-  torch::Tensor out = torch::empty({static_cast<std::int64_t>(texts.size()), dimension()}, torch::kFloat32);
-  c10::InferenceMode inference;  // `out` stays a normal tensor; filling it here is allowed
+  // Batches of consecutive texts in that order.
+  const std::size_t batch_size = std::max<std::size_t>(1, options.batch_size);
+  std::vector<std::size_t> starts;
+  for (std::size_t start = 0; start < order.size(); start += batch_size) starts.push_back(start);
+
+  const std::int64_t dim = dimension();
+  torch::Tensor out = torch::empty({static_cast<std::int64_t>(texts.size()), dim}, torch::kFloat32);
+  float* out_rows = out.data_ptr<float>();
   std::optional<Progress> progress;
   if (!options.progress_label.empty()) progress.emplace(options.progress_label, texts.size());
-  const std::size_t batch_size = std::max<std::size_t>(1, options.batch_size);
-  for (std::size_t start = 0; start < order.size(); start += batch_size) {
+  const auto encode_batch = [&](std::size_t start) {
+    c10::InferenceMode inference;  // per thread
     const std::size_t count = std::min(batch_size, order.size() - start);
     const std::int64_t tokens = static_cast<std::int64_t>(ids[order[start]].size());
     torch::Tensor input = torch::full({static_cast<std::int64_t>(count), tokens}, config.pad_token_id, torch::kInt64);
@@ -142,10 +151,25 @@ torch::Tensor SentenceModel::encode(const std::vector<std::string>& texts, const
       // torch.nn.functional.normalize(p=2, dim=1): x / max(|x|, 1e-12).
       embeddings = embeddings / embeddings.norm(2, {1}, /*keepdim=*/true).clamp_min(1e-12);
     }
-    const torch::Tensor rows = torch::from_blob(order.data() + start, {static_cast<std::int64_t>(count)}, torch::kInt64);
-    out.index_copy_(0, rows, embeddings);
+    embeddings = embeddings.contiguous();
+    for (std::size_t row = 0; row < count; ++row) {
+      std::copy_n(embeddings.data_ptr<float>() + row * dim, dim, out_rows + order[start + row] * dim);
+    }
     if (progress) progress->advance(count);
-  }
+  };
+
+  // Whole batches side by side, one per thread, each computed on its own
+  // core (LibTorch and OpenBLAS run single-threaded inside a parallel
+  // region): no thread waits for another inside a layer, which keeps the
+  // cores busy even when other processes compete for them. Threads take the
+  // next batch as they finish (the first batches are the longest).
+  const std::size_t workers = std::min<std::size_t>(
+      {static_cast<std::size_t>(std::max(1u, options.threads)), static_cast<std::size_t>(at::get_num_threads()),
+       starts.size()});
+  std::atomic<std::size_t> next{0};
+  at::parallel_for(0, static_cast<std::int64_t>(workers), 1, [&](std::int64_t, std::int64_t) {
+    for (std::size_t batch = next++; batch < starts.size(); batch = next++) encode_batch(starts[batch]);
+  });
   return out;
 }
 

@@ -65,7 +65,10 @@ nlohmann::json fingerprint_model_files(const SentenceModelLayout& layout);
 
 struct EncodeOptions {
   std::size_t batch_size = 32;   // texts per forward pass (sentence-transformers' default)
-  unsigned threads = 1;          // for tokenising; LibTorch's own threads do the math
+  // Threads that tokenise, then encode whole batches side by side, one
+  // batch per thread and core (at most LibTorch's at::get_num_threads()).
+  // With one, the batch's operations use LibTorch's threads instead.
+  unsigned threads = 1;
   std::string progress_label;    // "" = no progress reports
 };
 
@@ -76,8 +79,11 @@ class SentenceModel {
   static std::unique_ptr<SentenceModel> load(const std::filesystem::path& dir);
 
   // Sentence embeddings, float32 [texts.size(), dimension()], in the order
-  // of `texts`. Texts go through the encoder longest first, batch_size at a
-  // time, each batch padded to its longest (as sentence-transformers' encode).
+  // of `texts`. Texts go through the encoder longest first (by token count),
+  // batch_size at a time, each batch padded to its longest, as
+  // sentence-transformers' encode does (it sorts by characters). Padding
+  // changes no embedding beyond float rounding, so neither do the batch
+  // size and the thread count.
   torch::Tensor encode(const std::vector<std::string>& texts, const EncodeOptions& options = {}) const;
 
   // The ids the encoder sees for one text (stripped, lower-cased when
