@@ -28,7 +28,7 @@ bool ends_with(const std::string& text, const std::string& suffix) {
 // weight list, for weights::load_into.
 class NamedWeights : public torch::nn::Module {
  public:
-  torch::Tensor add(const std::string& dotted_name, const std::vector<std::int64_t>& shape) {
+  torch::Tensor add(const std::string& dotted_name, torch::Tensor initial) {
     torch::nn::Module* node = this;
     std::size_t start = 0;
     for (std::size_t dot = dotted_name.find('.'); dot != std::string::npos; dot = dotted_name.find('.', start)) {
@@ -38,7 +38,7 @@ class NamedWeights : public torch::nn::Module {
       node = child != nullptr ? child->get() : node->register_module(part, std::make_shared<torch::nn::Module>()).get();
       start = dot + 1;
     }
-    return node->register_parameter(dotted_name.substr(start), torch::empty(shape), /*requires_grad=*/false);
+    return node->register_parameter(dotted_name.substr(start), std::move(initial), /*requires_grad=*/false);
   }
 };
 
@@ -119,9 +119,19 @@ std::unique_ptr<TransformerEncoder> TransformerEncoder::load(const std::filesyst
 std::unique_ptr<TransformerEncoder> TransformerEncoder::from_tensors(EncoderConfig config,
                                                                      const weights::TensorMap& tensors,
                                                                      const std::string& source) {
+  // Each parameter starts as the checkpoint's own tensor where it fits (in
+  // float32), so that load_into's copy is a copy onto itself, which LibTorch
+  // skips: the weights are not held twice (safetensors stay in their memory
+  // map). Where it does not fit, an empty tensor of the right shape lets
+  // load_into name the mismatch.
   NamedWeights named;
-  for (const EncoderConfig::WeightSpec& spec : config.weight_specs()) named.add(spec.name, spec.shape);
-  weights::load_into(named, tensors, source);  // float32 copies; throws on any mismatch
+  for (const EncoderConfig::WeightSpec& spec : config.weight_specs()) {
+    const auto found = tensors.find(spec.name);
+    named.add(spec.name, found != tensors.end() && found->second.sizes() == c10::IntArrayRef(spec.shape)
+                             ? found->second.to(torch::kFloat32)
+                             : torch::empty(spec.shape, torch::kFloat32));
+  }
+  weights::load_into(named, tensors, source);  // throws on any missing, unexpected or mis-shaped weight
 
   const auto parameters = named.named_parameters(/*recurse=*/true);
   const auto get = [&](const std::string& name) { return parameters[name]; };
