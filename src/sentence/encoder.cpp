@@ -200,18 +200,21 @@ torch::Tensor TransformerEncoder::forward(const torch::Tensor& input_ids, const 
                                       .view({batch, 1, 1, tokens});
   const double sqrt_head_dim = std::sqrt(static_cast<double>(head_dim));
   const std::int64_t rows = batch * tokens;
-  // The intermediate activations, [B*T, intermediate], the largest tensor
-  // of a layer: allocated once per call rather than once per layer.
+  // The largest tensors of a layer, allocated once per call rather than
+  // once per layer (fresh allocations of tens of MB are page faults):
+  // the projections to queries, keys and values [B*T, 3H], the same as
+  // heads side by side [3, B*heads, T, head_dim], the intermediate
+  // activations [B*T, intermediate].
+  torch::Tensor qkv_rows = torch::empty({rows, 3 * hidden}, torch::kFloat32);
+  torch::Tensor qkv = torch::empty({3, batch * heads, tokens, head_dim}, torch::kFloat32);
   torch::Tensor inner = torch::empty({rows, config.intermediate_size}, torch::kFloat32);
   for (const Impl::Layer& layer : m.layers) {
-    // [B, T, 3H] -> 3 x [B*heads, T, head_dim], contiguous: batched products
-    // of contiguous blocks run several times faster than HF's matmul on
-    // permuted views when threads compete for the cores.
-    const torch::Tensor qkv = at::linear(x, layer.qkv_weight, layer.qkv_bias)
-                                  .view({batch, tokens, 3, heads, head_dim})
-                                  .permute({2, 0, 3, 1, 4})
-                                  .contiguous()
-                                  .view({3, batch * heads, tokens, head_dim});
+    // Contiguous heads: batched products of contiguous blocks run several
+    // times faster than HF's matmul on permuted views when threads compete
+    // for the cores.
+    at::addmm_out(qkv_rows, layer.qkv_bias, x.view({rows, hidden}), layer.qkv_weight.t());
+    qkv.view({3, batch, heads, tokens, head_dim})
+        .copy_(qkv_rows.view({batch, tokens, 3, heads, head_dim}).permute({2, 0, 3, 1, 4}));
     // As HF: q k^T / sqrt(d) + mask, softmax, times v.
     torch::Tensor scores = at::bmm(qkv[0], qkv[1].transpose(1, 2)).view({batch, heads, tokens, tokens});
     scores.div_(sqrt_head_dim).add_(mask_bias);
