@@ -66,7 +66,8 @@ int pretrain(const PretrainFlags& flags, icma::gnn::PretrainOptions& options, co
 
 int main(int argc, char** argv) {
   CLI::App app{"Build and inspect icma retrieval indexes: a BM25 caption index (Lucene++) and molecule "
-               "fingerprints over one corpus TSV (CID<TAB>SMILES<TAB>description).",
+               "fingerprints over one corpus TSV (CID<TAB>SMILES<TAB>description), optionally GIN embeddings of "
+               "the molecules (--gnn) and sentence embeddings of the captions (--sentence).",
                "icma-index"};
   app.require_subcommand(1);
   icma::CommonOptions common;
