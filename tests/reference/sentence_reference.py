@@ -57,7 +57,7 @@ npm ci beside package.json):
 
     /usr/bin/python3 tests/reference/sentence_reference.py [--shared DIR]
 
-bench/sentence.sh imports this file for make_model_dir() and encode().
+bench/sentence_python.py imports this file for make_model_dir() and SentenceReference.
 """
 
 import argparse
@@ -135,7 +135,7 @@ def write_safetensors(path, tensors):
 def hf_config(kind, vocab_size, hidden, layers, heads, intermediate, max_positions):
     """config.json as transformers' save_pretrained writes it for BertModel / RobertaModel."""
     config = {
-        "_name_or_path": "icma-tiny-" + kind,
+        "_name_or_path": "icma-random-" + kind,
         "architectures": ["BertModel" if kind == "bert" else "RobertaModel"],
         "attention_probs_dropout_prob": 0.1,
     }
