@@ -3,6 +3,7 @@
 //
 //   icma-eval mol2cap PRED.tsv --vocab scibert/vocab.txt [--json M.json] [--per-example ROWS.tsv]
 //   icma-eval cap2mol PRED.tsv [--json M.json] [--per-example ROWS.tsv]
+//   icma-eval TASK PRED.tsv --paired OTHER.tsv ...   (paired bootstrap against other systems)
 
 #include <cstdio>
 #include <cstdlib>
@@ -32,6 +33,8 @@ struct EvalOptions {
   std::string per_example_path;
   std::string bad_rows = "fail";
   int digits = 4;
+  std::size_t bootstrap_samples = 1000;
+  std::vector<std::string> paired;
   // mol2cap only
   std::string text_tokenizer = "scibert";
   std::string vocab;
@@ -59,12 +62,26 @@ std::unique_ptr<icma::tokenizer::TextTokenizer> make_tokenizer(const EvalOptions
       icma::tokenizer::SentencePieceTokenizer::from_model_file(options.vocab));
 }
 
-icma::data::PredictionFile read_rows(const EvalOptions& options, icma::data::Task task) {
+icma::data::PredictionFile read_rows(const EvalOptions& options, const std::string& path, icma::data::Task task) {
   icma::data::PredictionFile file =
-      icma::data::read_predictions(options.predictions, task, icma::data::parse_bad_row_policy(options.bad_rows));
+      icma::data::read_predictions(path, task, icma::data::parse_bad_row_policy(options.bad_rows));
   if (file.rows.empty()) throw icma::InputError(file.path, 0, "no rows to score");
   spdlog::debug("{}: {} rows", file.path, file.rows.size());
   return file;
+}
+
+// Bootstrap intervals and paired comparisons (eval/bootstrap.hpp); `score`
+// scores another predictions file the way the main one was scored.
+template <typename Scores, typename Score>
+void add_statistics(icma::eval::EvalReport& report, const icma::data::PredictionFile& file, const Scores& scores,
+                    const EvalOptions& options, std::uint64_t seed, Score score) {
+  if (options.bootstrap_samples == 0) return;
+  const icma::eval::BootstrapOptions bootstrap{options.bootstrap_samples, seed};
+  icma::eval::add_intervals(report, scores, bootstrap);
+  for (const std::string& path : options.paired) {
+    const icma::data::PredictionFile other = read_rows(options, path, file.task);
+    icma::eval::add_comparison(report, file, scores, other, score(other), bootstrap);
+  }
 }
 
 void emit(const icma::eval::EvalReport& report, const EvalOptions& options) {
@@ -75,15 +92,19 @@ void emit(const icma::eval::EvalReport& report, const EvalOptions& options) {
   }
 }
 
-int run_mol2cap(const EvalOptions& options, unsigned threads) {
-  const icma::data::PredictionFile file = read_rows(options, icma::data::Task::mol2cap);
+int run_mol2cap(const EvalOptions& options, unsigned threads, std::uint64_t seed) {
+  const icma::data::PredictionFile file = read_rows(options, options.predictions, icma::data::Task::mol2cap);
   const auto tokenizer = make_tokenizer(options);
   const icma::text::PorterStemmer stemmer;
   const icma::text::WordNet wordnet = icma::text::WordNet::open(options.wordnet_dir);
   const icma::eval::Meteor meteor(stemmer, wordnet);
-  const icma::eval::Mol2CapScores scores = icma::eval::score_mol2cap(file.rows, *tokenizer, meteor, threads);
+  const auto score = [&](const icma::data::PredictionFile& rows) {
+    return icma::eval::score_mol2cap(rows.rows, *tokenizer, meteor, threads);
+  };
+  const icma::eval::Mol2CapScores scores = score(file);
 
   icma::eval::EvalReport report = icma::eval::make_report(file, scores);
+  add_statistics(report, file, scores, options, seed, score);
   report.settings = {{"text_tokenizer", options.text_tokenizer},
                      {"tokenizer", tokenizer->name()},
                      {"wordnet", options.wordnet_dir}};
@@ -96,14 +117,18 @@ int run_mol2cap(const EvalOptions& options, unsigned threads) {
   return 0;
 }
 
-int run_cap2mol(const EvalOptions& options, unsigned threads) {
-  const icma::data::PredictionFile file = read_rows(options, icma::data::Task::cap2mol);
-  const icma::eval::Cap2MolScores scores = icma::eval::score_cap2mol(file.rows, threads);
+int run_cap2mol(const EvalOptions& options, unsigned threads, std::uint64_t seed) {
+  const icma::data::PredictionFile file = read_rows(options, options.predictions, icma::data::Task::cap2mol);
+  const auto score = [&](const icma::data::PredictionFile& rows) {
+    return icma::eval::score_cap2mol(rows.rows, threads);
+  };
+  const icma::eval::Cap2MolScores scores = score(file);
   if (scores.unparsable_ground_truths > 0) {
     spdlog::warn("{}: {} ground-truth SMILES do not parse; those rows are left out of the fingerprint means",
                  file.path, scores.unparsable_ground_truths);
   }
   icma::eval::EvalReport report = icma::eval::make_report(file, scores);
+  add_statistics(report, file, scores, options, seed, score);
   emit(report, options);
   if (!options.per_example_path.empty()) {
     icma::eval::write_per_example(options.per_example_path, file, scores);
@@ -125,6 +150,17 @@ void add_shared_options(CLI::App& command, EvalOptions& options) {
   command.add_option("--digits", options.digits, "decimals in the printed table")
       ->check(CLI::Range(0, 17))
       ->capture_default_str();
+  command.add_option("--bootstrap", options.bootstrap_samples,
+                     "bootstrap resamples for a 95% confidence interval per metric (rows drawn with replacement, "
+                     "each metric recomputed as defined: corpus BLEU from the drawn rows' counts); 0 = none. "
+                     "Seeded by --seed")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{100000}))
+      ->capture_default_str();
+  command.add_option("--paired", options.paired,
+                     "another system's predictions on the same rows (repeatable): a paired bootstrap of this "
+                     "file against it, with the difference per metric, its 95% CI and a two-sided p-value "
+                     "(sacreBLEU's paired bootstrap)")
+      ->check(CLI::ExistingFile);
 }
 
 }  // namespace
@@ -139,6 +175,7 @@ int main(int argc, char** argv) {
       "Examples:\n"
       "  icma-eval mol2cap preds.tsv --vocab scibert_scivocab_uncased/vocab.txt --json metrics.json\n"
       "  icma-eval cap2mol preds.tsv --per-example rows.tsv --threads 2\n"
+      "  icma-eval cap2mol icma/preds.tsv --paired direct_ft/preds.tsv --json metrics.json\n"
       "The common options (--threads, --seed, --log-level) may also follow the subcommand.\n"
       "Exit codes: 0 scored, 1 failure, 2 bad input or flags (with file:line).");
   icma::CommonOptions common;
@@ -175,6 +212,9 @@ int main(int argc, char** argv) {
 
   return icma::run_app(app, common, argc, argv, [&] {
     const unsigned threads = common.resolved_threads();
-    return mol2cap->parsed() ? run_mol2cap(options, threads) : run_cap2mol(options, threads);
+    if (!options.paired.empty() && options.bootstrap_samples == 0) {
+      throw icma::InputError("--paired needs --bootstrap N with N > 0");
+    }
+    return mol2cap->parsed() ? run_mol2cap(options, threads, common.seed) : run_cap2mol(options, threads, common.seed);
   });
 }

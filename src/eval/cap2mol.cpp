@@ -1,5 +1,7 @@
 #include "icma/eval/cap2mol.hpp"
 
+#include <numeric>
+
 #include "icma/chem/molt5_fingerprints.hpp"
 #include "icma/chem/inchi.hpp"
 #include "icma/chem/molecule.hpp"
@@ -40,6 +42,36 @@ Cap2MolRowScores score_row(const data::Prediction& row) {
 
 }  // namespace
 
+Cap2MolScores cap2mol_totals(const std::vector<Cap2MolRowScores>& rows, const std::vector<std::size_t>& selection) {
+  Cap2MolScores totals;
+  std::size_t exact = 0;
+  std::size_t parsed_outputs = 0;
+  std::vector<double> distances, maccs, rdk, morgan;
+  for (const std::size_t i : selection) {
+    const Cap2MolRowScores& row = rows[i];
+    totals.bleu_totals += row.bleu;
+    distances.push_back(static_cast<double>(row.levenshtein));
+    exact += row.exact ? 1 : 0;
+    parsed_outputs += row.output_parses ? 1 : 0;
+    if (row.output_parses && !row.ground_truth_parses) ++totals.unparsable_ground_truths;
+    if (row.maccs) {
+      maccs.push_back(*row.maccs);
+      rdk.push_back(*row.rdk);
+      morgan.push_back(*row.morgan);
+    }
+  }
+  const double count = static_cast<double>(selection.size());
+  totals.bleu = corpus_bleu(totals.bleu_totals, {0.25, 0.25, 0.25, 0.25});
+  totals.exact = static_cast<double>(exact) / count;
+  totals.levenshtein = numpy_mean(distances);
+  // fingerprint_metrics.py: good / (good + bad), with bad = outputs that fail to parse.
+  totals.validity = static_cast<double>(parsed_outputs) / count;
+  totals.maccs = numpy_mean(maccs);
+  totals.rdk = numpy_mean(rdk);
+  totals.morgan = numpy_mean(morgan);
+  return totals;
+}
+
 Cap2MolScores score_cap2mol(const std::vector<data::Prediction>& rows, unsigned threads) {
   Cap2MolScores scores;
   scores.rows.resize(rows.size());
@@ -50,30 +82,11 @@ Cap2MolScores score_cap2mol(const std::vector<data::Prediction>& rows, unsigned 
   });
   progress.finish();
 
-  std::size_t exact = 0;
-  std::size_t parsed_outputs = 0;
-  std::vector<double> distances, maccs, rdk, morgan;
-  for (const Cap2MolRowScores& row : scores.rows) {
-    scores.bleu_totals += row.bleu;
-    distances.push_back(static_cast<double>(row.levenshtein));
-    exact += row.exact ? 1 : 0;
-    parsed_outputs += row.output_parses ? 1 : 0;
-    if (row.output_parses && !row.ground_truth_parses) ++scores.unparsable_ground_truths;
-    if (row.maccs) {
-      maccs.push_back(*row.maccs);
-      rdk.push_back(*row.rdk);
-      morgan.push_back(*row.morgan);
-    }
-  }
-  const double count = static_cast<double>(rows.size());
-  scores.bleu = corpus_bleu(scores.bleu_totals, {0.25, 0.25, 0.25, 0.25});
-  scores.exact = static_cast<double>(exact) / count;
-  scores.levenshtein = numpy_mean(distances);
-  // fingerprint_metrics.py: good / (good + bad), with bad = outputs that fail to parse.
-  scores.validity = static_cast<double>(parsed_outputs) / count;
-  scores.maccs = numpy_mean(maccs);
-  scores.rdk = numpy_mean(rdk);
-  scores.morgan = numpy_mean(morgan);
+  std::vector<std::size_t> every_row(rows.size());
+  std::iota(every_row.begin(), every_row.end(), std::size_t{0});
+  std::vector<Cap2MolRowScores> row_scores = std::move(scores.rows);
+  scores = cap2mol_totals(row_scores, every_row);
+  scores.rows = std::move(row_scores);
   return scores;
 }
 

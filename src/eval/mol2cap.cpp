@@ -1,5 +1,6 @@
 #include "icma/eval/mol2cap.hpp"
 
+#include <numeric>
 #include <string>
 #include <unordered_map>
 
@@ -35,6 +36,26 @@ std::string_view strip_cls_prefix(std::string_view output) {
   return output;
 }
 
+Mol2CapScores mol2cap_totals(const std::vector<Mol2CapRowScores>& rows, const std::vector<std::size_t>& selection) {
+  Mol2CapScores totals;
+  std::vector<double> meteor_values, rouge1, rouge2, rougeL;
+  for (const std::size_t i : selection) {
+    const Mol2CapRowScores& row = rows[i];
+    totals.bleu_totals += row.bleu;
+    meteor_values.push_back(row.meteor);
+    rouge1.push_back(row.rouge.rouge1.fmeasure);
+    rouge2.push_back(row.rouge.rouge2.fmeasure);
+    rougeL.push_back(row.rouge.rougeL.fmeasure);
+  }
+  totals.bleu2 = corpus_bleu(totals.bleu_totals, {0.5, 0.5});
+  totals.bleu4 = corpus_bleu(totals.bleu_totals, {0.25, 0.25, 0.25, 0.25});
+  totals.meteor = numpy_mean(meteor_values);
+  totals.rouge1 = numpy_mean(rouge1);
+  totals.rouge2 = numpy_mean(rouge2);
+  totals.rougeL = numpy_mean(rougeL);
+  return totals;
+}
+
 Mol2CapScores score_mol2cap(const std::vector<data::Prediction>& rows, const tokenizer::TextTokenizer& tokenizer,
                             const Meteor& meteor, unsigned threads) {
   Mol2CapScores scores;
@@ -58,20 +79,11 @@ Mol2CapScores score_mol2cap(const std::vector<data::Prediction>& rows, const tok
   });
   progress.finish();
 
-  std::vector<double> meteor_values, rouge1, rouge2, rougeL;
-  for (const Mol2CapRowScores& row : scores.rows) {
-    scores.bleu_totals += row.bleu;
-    meteor_values.push_back(row.meteor);
-    rouge1.push_back(row.rouge.rouge1.fmeasure);
-    rouge2.push_back(row.rouge.rouge2.fmeasure);
-    rougeL.push_back(row.rouge.rougeL.fmeasure);
-  }
-  scores.bleu2 = corpus_bleu(scores.bleu_totals, {0.5, 0.5});
-  scores.bleu4 = corpus_bleu(scores.bleu_totals, {0.25, 0.25, 0.25, 0.25});
-  scores.meteor = numpy_mean(meteor_values);
-  scores.rouge1 = numpy_mean(rouge1);
-  scores.rouge2 = numpy_mean(rouge2);
-  scores.rougeL = numpy_mean(rougeL);
+  std::vector<std::size_t> every_row(rows.size());
+  std::iota(every_row.begin(), every_row.end(), std::size_t{0});
+  std::vector<Mol2CapRowScores> row_scores = std::move(scores.rows);
+  scores = mol2cap_totals(row_scores, every_row);
+  scores.rows = std::move(row_scores);
   return scores;
 }
 

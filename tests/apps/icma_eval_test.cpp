@@ -110,5 +110,56 @@ TEST(IcmaEval, Mol2CapStripsTheClsPrefixAndScoresEmptyOutputs) {
   EXPECT_LT(metrics["meteor"].get<double>(), 1.0);  // the empty output scores 0 and counts
 }
 
+TEST(IcmaEval, BootstrapIntervalsAndPairedComparison) {
+  // Eight molecules; "good" gets each one right, "bad" only two.
+  const std::string header = "description\tground truth\toutput\n";
+  const std::vector<std::string> truths = {"CCO", "C", "CC", "CCC", "CCCC", "c1ccccc1", "CCN", "CCCl"};
+  std::string good = header, bad = header, other_rows = header;
+  for (std::size_t i = 0; i < truths.size(); ++i) {
+    const std::string caption = "molecule " + std::to_string(i);
+    good += caption + "\t" + truths[i] + "\t" + truths[i] + "\n";
+    bad += caption + "\t" + truths[i] + "\t" + (i < 2 ? truths[i] : std::string("O")) + "\n";
+    other_rows += (i == 5 ? std::string("another caption") : caption) + "\t" + truths[i] + "\tC\n";
+  }
+  const std::string good_path = write("good.tsv", good);
+  const std::string bad_path = write("bad.tsv", bad);
+  const std::string json = testing::temp_dir() + "/paired.json";
+  const CommandResult result =
+      run("cap2mol " + good_path + " --paired " + bad_path + " --json " + json + " --seed 3 --log-level warn");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("| Exact       | 1.0000 | [1.0000, 1.0000] |"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("Paired bootstrap against " + bad_path), std::string::npos) << result.output;
+  const auto report = testing::load_json(json);
+  EXPECT_EQ(report["bootstrap"]["samples"].get<int>(), 1000);
+  EXPECT_EQ(report["bootstrap"]["seed"].get<int>(), 3);
+  EXPECT_EQ(report["intervals"]["exact"], nlohmann::json::parse("[1.0, 1.0]"));
+  const auto exact = report["comparisons"][0]["metrics"]["exact"];
+  EXPECT_DOUBLE_EQ(exact["difference"].get<double>(), 0.75);
+  EXPECT_LT(exact["p_value"].get<double>(), 0.05);
+  EXPECT_GT(exact["interval"][0].get<double>(), 0.0);
+  // The same seed gives the same numbers.
+  const std::string again = testing::temp_dir() + "/paired-again.json";
+  ASSERT_EQ(run("cap2mol " + good_path + " --paired " + bad_path + " --json " + again + " --seed 3 --log-level warn")
+                .exit_code,
+            0);
+  EXPECT_EQ(testing::load_json(again)["comparisons"], report["comparisons"]);
+  EXPECT_EQ(testing::load_json(again)["intervals"], report["intervals"]);
+
+  // Without --bootstrap there are no statistics, and --paired needs them.
+  const std::string plain = testing::temp_dir() + "/plain-cap2mol.json";
+  ASSERT_EQ(run("cap2mol " + good_path + " --bootstrap 0 --json " + plain + " --log-level warn").exit_code, 0);
+  EXPECT_FALSE(testing::load_json(plain).contains("intervals"));
+  const CommandResult needs = run("cap2mol " + good_path + " --bootstrap 0 --paired " + bad_path);
+  EXPECT_EQ(needs.exit_code, 2);
+  EXPECT_EQ(needs.output, "icma-eval: error: --paired needs --bootstrap N with N > 0\n");
+
+  // Other rows cannot be paired: the first differing line is named.
+  const std::string other_path = write("other-rows.tsv", other_rows);
+  const CommandResult mismatch = run("cap2mol " + good_path + " --paired " + other_path + " --log-level warn");
+  EXPECT_EQ(mismatch.exit_code, 2);
+  EXPECT_EQ(mismatch.output, "icma-eval: error: " + other_path + ":7: input or ground truth differs from " +
+                                 good_path + " line 7: a paired comparison needs the same test rows\n");
+}
+
 }  // namespace
 }  // namespace icma

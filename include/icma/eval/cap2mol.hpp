@@ -45,6 +45,11 @@ struct Cap2MolScores {
   std::size_t unparsable_ground_truths = 0;  // rows left out of the fingerprint means
 };
 
+// The corpus metrics (every field but `rows`) over rows[selection[0]],
+// rows[selection[1]], ...; repeats allowed, as in a bootstrap resample.
+// score_cap2mol fills them from all rows in order.
+Cap2MolScores cap2mol_totals(const std::vector<Cap2MolRowScores>& rows, const std::vector<std::size_t>& selection);
+
 Cap2MolScores score_cap2mol(const std::vector<data::Prediction>& rows, unsigned threads);
 
 }  // namespace icma::eval

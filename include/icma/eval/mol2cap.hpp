@@ -45,6 +45,11 @@ struct Mol2CapScores {
 // The output as the reference scores it: without a leading "[CLS] ".
 std::string_view strip_cls_prefix(std::string_view output);
 
+// The corpus metrics (every field but `rows`) over rows[selection[0]],
+// rows[selection[1]], ...; repeats allowed, as in a bootstrap resample.
+// score_mol2cap fills them from all rows in order.
+Mol2CapScores mol2cap_totals(const std::vector<Mol2CapRowScores>& rows, const std::vector<std::size_t>& selection);
+
 Mol2CapScores score_mol2cap(const std::vector<data::Prediction>& rows, const tokenizer::TextTokenizer& tokenizer,
                             const Meteor& meteor, unsigned threads);
 
