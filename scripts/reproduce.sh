@@ -13,8 +13,8 @@
 #
 #   scripts/reproduce.sh [--dataset chebi20|pubchem324k] [--task mol2cap|cap2mol|both]
 #                        [--model HF_DIR] [--profile quick|paper|FILE.json] [--data-dir DIR]
-#                        [--out results/RUN] [--gnn WEIGHTS] [--wrap-smiles] [--threads N]
-#                        [--steps N] [--test-rows N]
+#                        [--out results/RUN] [--gnn WEIGHTS] [--sentence ST_DIR] [--wrap-smiles]
+#                        [--mol2cap-method M] [--cap2mol-method M] [--threads N] [--steps N] [--test-rows N]
 #
 # --profile: the hyper-parameters, configs/profiles/NAME.json (quick: minutes
 # with the tiny model, the default; paper: the paper's) or any profile file;
@@ -22,6 +22,11 @@
 # the profile's training length and test subset (e.g. a few steps of a large
 # model to check that everything runs).
 # --threads: 0 = all cores (default), 1 with the embedded tiny model.
+# Retrieval (the paper's ablation): --mol2cap-method morgan|rdk|maccs|gnn|random
+# (default gnn with --gnn WEIGHTS, else morgan) and --cap2mol-method
+# bm25|sentence|random (default bm25; sentence, the ICMA code's SentenceBERT,
+# needs --sentence with a sentence-transformers directory, e.g.
+# paraphrase-distilroberta-base-v1, whose caption embeddings the index stores).
 #
 # Without --model, an embedded default is made: the tiny Llama of
 # configs/models/tiny-llama.json with random weights and a byte-level BPE
@@ -35,13 +40,15 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 lib="$root/scripts/lib"
 py=/usr/bin/python3  # Debian's, which setup.sh installs; another python3 may come first in PATH
 bin="${ICMA_BIN:-$root/build/bin}"
-dataset=chebi20 task=mol2cap profile=quick model="" out="" gnn="" wrap="" threads="" steps="" rows=""
+dataset=chebi20 task=mol2cap profile=quick model="" out="" gnn="" sentence="" wrap="" threads="" steps="" rows=""
+mol2cap_method="" cap2mol_method=bm25
 data_dir="${ICMA_DATA_DIR:-$root/data}"
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
 while (($#)); do
   case "$1" in
-    --dataset|--task|--model|--profile|--data-dir|--out|--gnn|--threads|--steps)  # --data-dir DIR sets $data_dir
+    --dataset|--task|--model|--profile|--data-dir|--out|--gnn|--sentence|--threads|--steps|--mol2cap-method|--cap2mol-method)
+      # --data-dir DIR sets $data_dir, --mol2cap-method M sets $mol2cap_method
       name="${1#--}"; printf -v "${name//-/_}" '%s' "$2"; shift 2 ;;
     --test-rows) rows="$2"; shift 2 ;;  # not $test_rows: the profile's value, which it overrides
     --wrap-smiles) wrap="--wrap-smiles"; shift ;;
@@ -52,6 +59,14 @@ done
 case "$task" in mol2cap|cap2mol) tasks=("$task") ;; both) tasks=(mol2cap cap2mol) ;;
   *) echo "reproduce: --task must be mol2cap, cap2mol or both" >&2; exit 2 ;; esac
 case "$dataset" in chebi20|pubchem324k) ;; *) echo "reproduce: --dataset must be chebi20 or pubchem324k" >&2; exit 2 ;; esac
+[[ -n "$mol2cap_method" ]] || { if [[ -n "$gnn" ]]; then mol2cap_method=gnn; else mol2cap_method=morgan; fi; }
+case "$mol2cap_method" in morgan|rdk|maccs|gnn|random) ;;
+  *) echo "reproduce: --mol2cap-method must be morgan, rdk, maccs, gnn or random" >&2; exit 2 ;; esac
+case "$cap2mol_method" in bm25|sentence|random) ;;
+  *) echo "reproduce: --cap2mol-method must be bm25, sentence or random" >&2; exit 2 ;; esac
+[[ "$mol2cap_method" != gnn || -n "$gnn" ]] || { echo "reproduce: --mol2cap-method gnn needs --gnn WEIGHTS" >&2; exit 2; }
+[[ "$cap2mol_method" != sentence || -n "$sentence" ]] ||
+  { echo "reproduce: --cap2mol-method sentence needs --sentence ST_DIR (a sentence-transformers directory)" >&2; exit 2; }
 for command in icma-{index,retrieve,prompt,train,generate,eval}; do
   [[ -x "$bin/$command" ]] || { echo "reproduce: $bin/$command is missing: run scripts/setup.sh first" >&2; exit 2; }; done
 source "$lib/stage.sh"; source "$lib/data.sh"
@@ -62,7 +77,10 @@ check_data "$data_dir" "$dataset"  # sets vocab
 overrides=(${steps:+--steps "$steps"} ${rows:+--test-rows "$rows"})
 load_profile() { local vars; vars="$("$py" "$lib/profile.py" "$profile" --task "$1" "${overrides[@]}")" || exit 2; eval "$vars"; }
 load_profile "${tasks[0]}"  # test_rows is the same for every task
-run="${out:-$root/results/$dataset-$profile_name-$task}"
+# A retrieval ablation gets its own default directory, so it does not redo the default run's.
+methods=""; [[ "$mol2cap_method" == morgan || "$mol2cap_method" == gnn ]] || methods+="-mol2cap_$mol2cap_method"
+[[ "$cap2mol_method" == bm25 ]] || methods+="-cap2mol_$cap2mol_method"
+run="${out:-$root/results/$dataset-$profile_name-$task$methods}"
 stage_init "$run"
 
 # Threads: all cores, but one for the embedded tiny model (its small products run faster unsplit).
@@ -82,23 +100,24 @@ fi
 [[ -s "$model/config.json" ]] || { echo "reproduce: $model is not a model directory (no config.json)" >&2; exit 2; }
 
 # ---- run.json: what this run is, for the report (write_json.py escapes every value).
-mol2cap_method="${gnn:+gnn}"; mol2cap_method="${mol2cap_method:-morgan}"
 settings="$("$py" "$lib/profile.py" "$profile" --settings "${overrides[@]}")"
 "$py" "$lib/write_json.py" "$run/run.json" dataset="$dataset" profile="$profile" model="$model" "${tasks[@]/#/tasks[]=}" \
   data.train="$train_file" data.valid="$valid_file" data.test="$test_file" data.vocab="$vocab" settings:="$settings" \
-  settings.retrieval.mol2cap="$mol2cap_method" settings.retrieval.cap2mol=bm25 \
+  settings.retrieval.mol2cap="$mol2cap_method" settings.retrieval.cap2mol="$cap2mol_method" \
   settings.wrap_smiles:="$([[ -n "$wrap" ]] && echo true || echo false)" settings.test_rows:="$test_rows" \
   note="$note" started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 
 # ---- index ----------------------------------------------------------------------
-stage index "$run/index/manifest.json" "$train_file" ${gnn:+"$gnn"} -- \
-  "$bin/icma-index" build --corpus "$train_file" --out "$run/index" ${gnn:+--gnn "$gnn"} "${common[@]}"
+# The sentence model's weights are the stamp's input: icma-index's manifest records all its files by SHA-256.
+sentence_weights=""; [[ -z "$sentence" ]] || sentence_weights="$(ls "$sentence"/model.safetensors "$sentence"/pytorch_model.bin 2>/dev/null | head -n 1 || true)"
+stage index "$run/index/manifest.json" "$train_file" ${gnn:+"$gnn"} ${sentence_weights:+"$sentence_weights"} -- \
+  "$bin/icma-index" build --corpus "$train_file" --out "$run/index" ${gnn:+--gnn "$gnn"} ${sentence:+--sentence "$sentence"} "${common[@]}"
 
 for task in "${tasks[@]}"; do
   load_profile "$task"
   dir="$run/$task"
   mkdir -p "$dir/retrieval_only" "$dir/direct_ft" "$dir/icma"
-  method=bm25; [[ "$task" == mol2cap ]] && method="$mol2cap_method"
+  method="$cap2mol_method"; [[ "$task" == mol2cap ]] && method="$mol2cap_method"
 
   # ---- retrieval: training prompts walk down the ranking (random walk),
   # validation and test take the top n; icma-prompt puts the most similar last.
