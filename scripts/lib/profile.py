@@ -7,11 +7,14 @@
 
 PROFILE is a name (configs/profiles/NAME.json) or a path to a .json file. The format is described in
 configs/profiles/README.md: scalar settings, three groups of command-line flags, optional per-task
-overrides, and any value may be {"value": V, "source": "...", "why": "..."} to say where it comes from.
+overrides, records of the official code's settings that are not flags (pending, built_in), and any
+value may be {"value": V, "source": "...", "why": "..."} to say where it comes from. A profile may
+instead be {"alias": "OTHER"}: the settings of configs/profiles/OTHER.json under its own name.
 
 --task prints one assignment a line, for `eval` in bash (every value shell-quoted):
-    profile_name=quick, n_shot=2, cutoff_len=1024, retrieve_k=10, random_walk=0.5, test_rows=100,
-    lora=(--lora-r 16 ...), training=(--max-steps 150 ...), decoding=(--max-new-tokens 96 ...)
+    profile_name=quick, profile_dataset=, n_shot=2, cutoff_len=1024, retrieve_k=10, random_walk=0.5,
+    test_rows=100, retrieval_method=morgan, lora=(--lora-r 16 ...), training=(--max-steps 150 ...),
+    decoding=(--max-new-tokens 96 ...), pending=(names of the settings not applied yet)
 --steps N replaces the training length (--epochs / --max-steps) by --max-steps N; --test-rows N
 replaces test_rows. Numbers are passed on as written in the file (2e-4 stays 2e-4).
 
@@ -36,9 +39,21 @@ SCALARS = {
     "random_walk": (lambda v: is_number(v) and 0 <= v < 1, "a number in [0, 1)"),
     "test_rows": (lambda v: is_int(v) and v >= 0, "an integer >= 0 (0: the whole test set)"),
 }
+# Optional scalars, checked per task once the overrides are applied: name -> {task: (default, allowed)}.
+# retrieval_method is icma-retrieve --method (reproduce.sh's index holds BM25 and fingerprints, and GIN
+# embeddings with --gnn WEIGHTS).
+OPTIONAL = {
+    "retrieval_method": {"mol2cap": ("morgan", ("morgan", "rdk", "maccs", "gnn", "random")),
+                         "cap2mol": ("bm25", ("bm25", "random"))},
+}
 FLAG_GROUPS = ("lora", "training", "decoding")  # flags of icma-train, icma-train, icma-generate
+# Records of the official code's settings that no flag of the pipeline carries: "pending" (icma cannot
+# apply them yet; each says what it needs), "built_in" (the pipeline applies them by itself). Only
+# recorded: run.json lists the pending ones, reproduce.sh passes neither.
+RECORDS = {"pending": {"needs"}, "built_in": set()}
 NOT_PER_TASK = {"test_rows"}  # the test subset is made once, before the tasks
 NOTE_KEYS = {"source", "why"}
+TOP_ONLY = ("about", "for", "tasks")
 
 
 class ProfileError(Exception):
@@ -82,15 +97,38 @@ def find(profile):
                        % (profile, profile, ", ".join(available()) or "none"))
 
 
-def unwrap(value, where):
+def unwrap(value, where, extra_keys=frozenset(), required=frozenset()):
     """A value, or the value of {"value": V, "source": ..., "why": ...}."""
     if isinstance(value, dict):
-        extra = set(value) - {"value"} - NOTE_KEYS
-        if "value" not in value or extra:
-            raise ProfileError("%s: an annotated value is {\"value\": V, \"source\": \"...\", \"why\": \"...\"}%s"
-                               % (where, "; unknown key(s) " + ", ".join(sorted(extra)) if extra else ""))
+        extra = set(value) - {"value"} - NOTE_KEYS - set(extra_keys)
+        missing = set(required) - set(value)
+        if "value" not in value or extra or missing:
+            allowed = ", ".join('"%s": "..."' % k for k in sorted(NOTE_KEYS | set(extra_keys)))
+            raise ProfileError("%s: an annotated value is {\"value\": V, %s}%s%s"
+                               % (where, allowed, "; unknown key(s) " + ", ".join(sorted(extra)) if extra else "",
+                                  "; missing " + ", ".join(sorted(missing)) if missing else ""))
         return value["value"]
+    if required:
+        raise ProfileError("%s: must be {\"value\": V, %s}" % (where, ", ".join('"%s": "..."' % k for k in sorted(required))))
     return value
+
+
+def read_record(raw, here, record, per_task):
+    """{name: entry} of a pending / built_in record; entries are annotated values, null removes one (per task)."""
+    if not isinstance(raw, dict):
+        raise ProfileError("%s must be an object of named settings" % here)
+    out = {}
+    for name, entry in raw.items():
+        where = "%s.%s" % (here, name)
+        if entry is None and per_task:
+            out[name] = None
+            continue
+        if not isinstance(entry, dict):
+            raise ProfileError("%s: a recorded setting is {\"value\": V, \"source\": \"...\"%s}"
+                               % (where, ", \"needs\": \"...\"" if RECORDS[record] else ""))
+        unwrap(entry, where, extra_keys=RECORDS[record], required=RECORDS[record])
+        out[name] = entry
+    return out
 
 
 def read_settings(section, where, per_task):
@@ -106,6 +144,8 @@ def read_settings(section, where, per_task):
             if not check(value):
                 raise ProfileError("%s must be %s, not %s" % (here, wanted, json.dumps(value)))
             out[key] = value
+        elif key in OPTIONAL:
+            out[key] = unwrap(raw, here)  # checked per task by load()
         elif key in FLAG_GROUPS:
             if not isinstance(raw, dict):
                 raise ProfileError("%s must be an object of command-line flags" % here)
@@ -119,16 +159,17 @@ def read_settings(section, where, per_task):
                                        "false or null (no flag)" % (here, flag))
                 group[flag] = value
             out[key] = group
-        elif key in ("about", "tasks") and not per_task:
-            continue  # prose, and the overrides load() applies
+        elif key in RECORDS:
+            out[key] = read_record(raw, here, key, per_task)
+        elif key in TOP_ONLY and not per_task:
+            continue  # prose, what the profile is for, and the overrides load() applies
         else:
-            known = list(SCALARS) + list(FLAG_GROUPS) + ([] if per_task else ["about", "tasks"])
+            known = list(SCALARS) + list(OPTIONAL) + list(FLAG_GROUPS) + list(RECORDS) + ([] if per_task else list(TOP_ONLY))
             raise ProfileError("%s: unknown key (known: %s)" % (here, ", ".join(known)))
     return out
 
 
-def load(path, task, steps=None, test_rows=None):
-    """The settings of one task: the profile's, its task override on top, then --steps / --test-rows."""
+def read_file(path):
     try:
         with open(path, encoding="utf-8") as f:
             data = json.load(f, parse_float=Number)
@@ -136,18 +177,68 @@ def load(path, task, steps=None, test_rows=None):
         raise ProfileError("%s: %s" % (path, e))
     if not isinstance(data, dict):
         raise ProfileError("%s: a profile is a JSON object" % path)
+    return data
+
+
+def resolve(path):
+    """(path of the file holding the settings, its data): an alias {"alias": "NAME"} names another profile."""
+    data = read_file(path)
+    if "alias" not in data:
+        return path, data
+    extra = set(data) - {"alias", "about"}
+    if extra:
+        raise ProfileError("%s: an alias profile holds only \"alias\" and \"about\", not %s" % (path, ", ".join(sorted(extra))))
+    target = data["alias"]
+    if not isinstance(target, str) or not target or os.sep in target or target.endswith(".json"):
+        raise ProfileError("%s: alias must name a profile in configs/profiles/ (a name, not a path)" % path)
+    target_path = os.path.join(os.path.dirname(os.path.abspath(path)), target + ".json")
+    if not os.path.isfile(target_path):
+        raise ProfileError("%s: alias names no profile (%s)" % (path, target_path))
+    target_data = read_file(target_path)
+    if "alias" in target_data:
+        raise ProfileError("%s: alias of an alias (%s); name the profile itself" % (path, target))
+    return target_path, target_data
+
+
+def profile_for(data, path):
+    """The profile's "for" object ({"dataset": ..., "model": ...}, plain strings), or {}."""
+    raw = data.get("for", {})
+    if not isinstance(raw, dict):
+        raise ProfileError("%s: for is {\"dataset\": \"chebi20\", \"model\": \"org/name\"}" % path)
+    out = {}
+    for key, value in raw.items():
+        value = unwrap(value, "%s: for.%s" % (path, key))
+        if key not in ("dataset", "model") or not isinstance(value, str):
+            raise ProfileError("%s: for holds \"dataset\" and \"model\" (strings), not %s" % (path, key))
+        out[key] = value
+    return out
+
+
+def load(path, task, steps=None, test_rows=None):
+    """The settings of one task: the profile's, its task override on top, then --steps / --test-rows."""
+    path, data = resolve(path)
     settings = read_settings(data, path, per_task=False)
     missing = [k for k in list(SCALARS) + list(FLAG_GROUPS) if k not in settings]
     if missing:
         raise ProfileError("%s: missing %s" % (path, ", ".join(missing)))
+    settings["for"] = profile_for(data, path)
+    for record in RECORDS:
+        settings.setdefault(record, {})
     overrides = data.get("tasks", {})
     if not isinstance(overrides, dict) or set(overrides) - set(TASKS):
         raise ProfileError("%s: tasks holds overrides per task, keys among %s" % (path, ", ".join(TASKS)))
     for key, value in read_settings(overrides.get(task, {}), "%s: tasks.%s" % (path, task), per_task=True).items():
-        if key in FLAG_GROUPS:
-            settings[key] = dict(settings[key], **value)  # flag by flag; null removes one
+        if key in FLAG_GROUPS or key in RECORDS:
+            merged = dict(settings[key], **value)  # flag by flag; null removes a record entry
+            settings[key] = {k: v for k, v in merged.items() if not (key in RECORDS and v is None)}
         else:
             settings[key] = value
+    for key, by_task in OPTIONAL.items():
+        default, allowed = by_task[task]
+        settings.setdefault(key, default)
+        if settings[key] not in allowed:
+            raise ProfileError("%s: %s for %s must be one of %s, not %s"
+                               % (path, key, task, ", ".join(allowed), json.dumps(settings[key])))
     if steps is not None:
         kept = {k: v for k, v in settings["training"].items() if k not in ("--epochs", "--max-steps")}
         settings["training"] = dict(kept, **{"--max-steps": steps})
@@ -170,10 +261,17 @@ def flags(group):
     return out
 
 
+def plain(value):
+    """A record entry's value as JSON would have it (numbers as written are floats again)."""
+    return json.loads(json.dumps(value))
+
+
 def bash(name, settings):
-    lines = ["profile_name=%s" % shlex.quote(name)]
-    lines += ["%s=%s" % (key, shlex.quote(text(settings[key]))) for key in SCALARS]
+    lines = ["profile_name=%s" % shlex.quote(name),
+             "profile_dataset=%s" % shlex.quote(settings["for"].get("dataset", ""))]
+    lines += ["%s=%s" % (key, shlex.quote(text(settings[key]))) for key in list(SCALARS) + list(OPTIONAL)]
     lines += ["%s=(%s)" % (group, " ".join(shlex.quote(f) for f in flags(settings[group]))) for group in FLAG_GROUPS]
+    lines.append("pending=(%s)" % " ".join(shlex.quote(n) for n in settings["pending"]))
     return "\n".join(lines)
 
 
@@ -184,7 +282,7 @@ def run_settings(by_task):
         first = values[TASKS[0]]
         return first if all(v == first for v in values.values()) else values
 
-    return {
+    out = {
         "n_shot": {task: s["n_shot"] for task, s in by_task.items()},
         "cutoff_len": one(lambda s: s["cutoff_len"]),
         "lora": one(lambda s: " ".join(flags(s["lora"]))),
@@ -192,6 +290,14 @@ def run_settings(by_task):
         "decoding": one(lambda s: " ".join(flags(s["decoding"]))),
         "retrieval": {"k": one(lambda s: s["retrieve_k"]), "random_walk": one(lambda s: s["random_walk"])},
     }
+    # The official settings this run does not apply (icma lacks the means yet), so a report says so.
+    names = []
+    for s in by_task.values():
+        names += [n for n in s["pending"] if n not in names]
+    if names:
+        out["pending"] = {n: one(lambda s, n=n: plain(s["pending"][n]["value"]) if n in s["pending"] else None)
+                          for n in names}
+    return out
 
 
 def main(argv=None):

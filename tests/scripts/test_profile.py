@@ -15,21 +15,29 @@ PYTHON = "/usr/bin/python3"
 # What reproduce.sh passed before profiles were files (its bash arrays, verbatim).
 QUICK = {
     "n_shot": "2", "cutoff_len": "1024", "retrieve_k": "10", "random_walk": "0.5", "test_rows": "100",
+    "profile_dataset": "", "pending": [],
     "lora": ["--lora-r", "16", "--lora-alpha", "32", "--lora-dropout", "0.05"],
     "training": ["--max-steps", "150", "--lr", "2e-3", "--global-batch", "8", "--micro-batch", "4",
                  "--warmup-steps", "10", "--save-steps", "25", "--eval-steps", "50"],
     "decoding": ["--max-new-tokens", "96", "--batch-size", "16", "--repetition-penalty", "1.3"],
 }
+# paper: an alias of paper-chebi20-galactica-125m (tests/scripts/test_profiles_official.py checks every
+# value of the paper-* profiles against the official code).
 PAPER = {
-    "n_shot": "2", "cutoff_len": "2048", "retrieve_k": "10", "random_walk": "0.5", "test_rows": "0",
-    "lora": ["--lora-r", "32", "--lora-alpha", "64", "--lora-dropout", "0.1"],
-    "training": ["--epochs", "10", "--lr", "2e-4", "--global-batch", "32", "--micro-batch", "2",
-                 "--warmup-steps", "100", "--save-steps", "200", "--eval-steps", "500"],
-    "decoding": ["--do-sample", "--temperature", "0.7", "--top-p", "0.85", "--top-k", "40",
-                 "--max-new-tokens", "256", "--batch-size", "8"],
+    "n_shot": "2", "cutoff_len": "1024", "retrieve_k": "10", "random_walk": "0.5", "test_rows": "0",
+    "profile_dataset": "chebi20", "retrieval_method": "gnn", "lora": [],
+    "training": ["--full", "--epochs", "10", "--lr", "2e-4", "--global-batch", "32", "--micro-batch", "4",
+                 "--warmup-steps", "1000", "--schedule", "linear", "--train-on-inputs", "--no-group-by-length",
+                 "--save-steps", "1000", "--eval-steps", "1000"],
+    "decoding": ["--do-sample", "--temperature", "0.7", "--top-p", "0.85", "--top-k", "40", "--num-beams", "1",
+                 "--max-new-tokens", "256", "--repetition-penalty", "1.0", "--batch-size", "8"],
+    "pending": ["train_truncation", "inference_truncation", "checkpoint", "generation_dtype"],
 }
-VARIABLES = ["profile_name", "n_shot", "cutoff_len", "retrieve_k", "random_walk", "test_rows"]
-ARRAYS = ["lora", "training", "decoding"]
+PAPER_CAP2MOL = dict(PAPER, n_shot="4", cutoff_len="2048", retrieval_method="bm25",
+                     decoding=[("0.8" if x == "1.0" else x) for x in PAPER["decoding"]])
+VARIABLES = ["profile_name", "profile_dataset", "n_shot", "cutoff_len", "retrieve_k", "random_walk", "test_rows",
+             "retrieval_method"]
+ARRAYS = ["lora", "training", "decoding", "pending"]
 
 
 def run(*args):
@@ -52,16 +60,20 @@ def in_bash(*args):
 
 class TheProfilesOfReproduce(unittest.TestCase):
     def test_quick_is_what_reproduce_passed_for_both_tasks(self):
-        for task in ("mol2cap", "cap2mol"):
-            self.assertEqual(in_bash("quick", "--task", task), dict(QUICK, profile_name="quick"))
+        for task, method in (("mol2cap", "morgan"), ("cap2mol", "bm25")):
+            self.assertEqual(in_bash("quick", "--task", task), dict(QUICK, profile_name="quick", retrieval_method=method))
 
-    def test_paper_is_what_reproduce_passed_with_four_shots_for_cap2mol(self):
+    def test_paper_is_the_chebi20_galactica_125m_profile_under_its_own_name(self):
         self.assertEqual(in_bash("paper", "--task", "mol2cap"), dict(PAPER, profile_name="paper"))
-        self.assertEqual(in_bash("paper", "--task", "cap2mol"), dict(PAPER, profile_name="paper", n_shot="4"))
+        self.assertEqual(in_bash("paper", "--task", "cap2mol"), dict(PAPER_CAP2MOL, profile_name="paper"))
+        for task in ("mol2cap", "cap2mol"):
+            self.assertEqual(dict(in_bash("paper-chebi20-galactica-125m", "--task", task), profile_name="paper"),
+                             in_bash("paper", "--task", task))
 
     def test_steps_replace_the_training_length_at_the_end(self):
         training = in_bash("paper", "--task", "mol2cap", "--steps", "3")["training"]
-        self.assertEqual(training, PAPER["training"][2:] + ["--max-steps", "3"])
+        epochs = PAPER["training"].index("--epochs")
+        self.assertEqual(training, PAPER["training"][:epochs] + PAPER["training"][epochs + 2:] + ["--max-steps", "3"])
         training = in_bash("quick", "--task", "mol2cap", "--steps", "3")["training"]
         self.assertEqual(training, QUICK["training"][2:] + ["--max-steps", "3"])
 
@@ -71,14 +83,22 @@ class TheProfilesOfReproduce(unittest.TestCase):
     def test_settings_for_run_json(self):
         settings = json.loads(run("paper", "--settings").stdout)
         self.assertEqual(settings, {
-            "n_shot": {"mol2cap": 2, "cap2mol": 4}, "cutoff_len": 2048,
-            "lora": " ".join(PAPER["lora"]), "training": " ".join(PAPER["training"]),
-            "decoding": " ".join(PAPER["decoding"]), "retrieval": {"k": 10, "random_walk": 0.5}})
+            "n_shot": {"mol2cap": 2, "cap2mol": 4}, "cutoff_len": {"mol2cap": 1024, "cap2mol": 2048},
+            "lora": "", "training": " ".join(PAPER["training"]),
+            "decoding": {"mol2cap": " ".join(PAPER["decoding"]), "cap2mol": " ".join(PAPER_CAP2MOL["decoding"])},
+            "retrieval": {"k": 10, "random_walk": 0.5},
+            "pending": {"train_truncation": "right", "inference_truncation": {"cutoff_len": 1024, "keep": "last", "tokens": 768},
+                        "checkpoint": 8000, "generation_dtype": "fp16"}})
+        quick = json.loads(run("quick", "--settings").stdout)
+        self.assertNotIn("pending", quick)
 
     def test_list(self):
         names = run("--list").stdout.split()
         self.assertIn("quick", names)
         self.assertIn("paper", names)
+        for dataset in ("chebi20", "pubchem324k"):
+            for model in ("galactica-125m", "galactica-1.3b", "mistral-7b"):
+                self.assertIn("paper-%s-%s" % (dataset, model), names)
 
 
 class ProfileFiles(unittest.TestCase):
@@ -143,6 +163,50 @@ class ProfileFiles(unittest.TestCase):
         self.assertIn("is not a flag", self.error(self.base(lora={"lora-r": 8})))
         self.assertIn("a flag's value is", self.error(self.base(lora={"--lora-r": [8]})))
         self.assertIn("Expecting", self.error('{"n_shot": 2,}'))
+        self.assertIn("retrieval_method for mol2cap must be one of", self.error(self.base(retrieval_method="bm25")))
+        self.assertIn("for holds", self.error(self.base(**{"for": {"datasett": "chebi20"}})))
+        self.assertIn("missing needs", self.error(self.base(pending={"x": {"value": 1, "source": "f.py:1"}})))
+        self.assertIn("unknown key(s) needs", self.error(self.base(built_in={"x": {"value": 1, "needs": "y"}})))
+        self.assertIn("a recorded setting is", self.error(self.base(pending={"x": 3})))
+
+    def test_retrieval_method_defaults_and_per_task_values(self):
+        got = in_bash(self.write(self.base()), "--task", "mol2cap")["retrieval_method"]
+        self.assertEqual(got, "morgan")
+        self.assertEqual(in_bash(self.write(self.base()), "--task", "cap2mol")["retrieval_method"], "bm25")
+        path = self.write(self.base(retrieval_method={"value": "gnn", "source": "x"},
+                                    tasks={"cap2mol": {"retrieval_method": "random"}}))
+        self.assertEqual(in_bash(path, "--task", "mol2cap")["retrieval_method"], "gnn")
+        self.assertEqual(in_bash(path, "--task", "cap2mol")["retrieval_method"], "random")
+        # gnn is no caption retrieval: a profile must say what Cap2Mol uses
+        self.assertIn("retrieval_method for cap2mol must be one of",
+                      run(self.write(self.base(retrieval_method="gnn")), "--task", "cap2mol").stderr)
+
+    def test_pending_and_built_in_are_recorded_not_passed(self):
+        path = self.write(self.base(
+            **{"for": {"dataset": "pubchem324k", "model": {"value": "org/name", "source": "x"}},
+               "pending": {"checkpoint": {"value": 8000, "source": "a.py:1", "needs": "a flag"},
+                           "dtype": {"value": "fp16", "source": "b.py:2", "needs": "a device"}},
+               "built_in": {"reversal": {"value": True, "source": "c.py:3"}},
+               "tasks": {"cap2mol": {"pending": {"dtype": None, "keep": {"value": 768, "needs": "x"}}}}}))
+        mol2cap, cap2mol = in_bash(path, "--task", "mol2cap"), in_bash(path, "--task", "cap2mol")
+        self.assertEqual(mol2cap["pending"], ["checkpoint", "dtype"])
+        self.assertEqual(cap2mol["pending"], ["checkpoint", "keep"])
+        self.assertEqual(mol2cap["profile_dataset"], "pubchem324k")
+        for got in (mol2cap, cap2mol):
+            self.assertNotIn("8000", got["training"] + got["decoding"])
+        settings = json.loads(run(path, "--settings").stdout)
+        self.assertEqual(settings["pending"], {"checkpoint": 8000, "dtype": {"mol2cap": "fp16", "cap2mol": None},
+                                               "keep": {"mol2cap": None, "cap2mol": 768}})
+
+    def test_an_alias_has_the_settings_of_the_profile_it_names_and_its_own_name(self):
+        self.write(self.base(), name="target.json")
+        alias = self.write({"about": "same as target", "alias": "target"}, name="alias.json")
+        got = in_bash(alias, "--task", "mol2cap")
+        self.assertEqual(got["profile_name"], "alias")
+        self.assertEqual(dict(got, profile_name="target"), in_bash(os.path.join(self.dir, "target.json"), "--task", "mol2cap"))
+        self.assertIn("holds only", run(self.write({"alias": "target", "n_shot": 2}, name="a2.json"), "--task", "mol2cap").stderr)
+        self.assertIn("alias names no profile", run(self.write({"alias": "none"}, name="a3.json"), "--task", "mol2cap").stderr)
+        self.assertIn("alias of an alias", run(self.write({"alias": "alias"}, name="a4.json"), "--task", "mol2cap").stderr)
 
 
 if __name__ == "__main__":
