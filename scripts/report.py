@@ -4,10 +4,15 @@
     scripts/report.py --run RUN_DIR [--reference configs/reference_results.json] [--include-unverified]
 
 Reads, all optional (a stage not run yet shows as "—" or a note, never an error):
-  RUN_DIR/run.json                               dataset, profile, model, tasks, settings, started, note
+  RUN_DIR/run.json                               dataset, profile, model, tasks, settings, data, started, note
   RUN_DIR/timings.tsv                            stage<TAB>seconds<TAB>status (ran|skipped)
   RUN_DIR/<task>/<system>/metrics.json           icma-eval --json, system in retrieval_only, direct_ft, icma
+  RUN_DIR/mol2cap/<system>/metrics.t5.json       icma-eval --json with T5 tokens (the official ICMA code's)
   RUN_DIR/<task>/<system>/train/train_log.jsonl  icma-train's log (step/loss lines and step/eval_loss lines)
+
+Published rows come from the reference file: its "rows" (read from the papers) and "secondary_rows" (a paper's
+tables as transcribed elsewhere, marked "secondary transcription") for the run's dataset and task are shown
+beside ours; its "unverified_rows" (aggregator listings) only with --include-unverified, marked so.
 
 Writes RUN_DIR/report.md (temp file + rename), RUN_DIR/plots/<task>_loss.png (training and validation loss
 against step, direct fine-tuning and ICMA) and RUN_DIR/plots/<task>_metrics.png (grouped bars of our three
@@ -62,10 +67,11 @@ def finite(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def fmt_metric(key, value):
+def fmt_metric(key, value, digits=4):
+    """Our metrics with 4 decimals; published ones with the 3 the papers print (digits=3)."""
     if not finite(value):
         return DASH
-    return "%.2f" % value if key == "levenshtein" else "%.4f" % value
+    return "%.2f" % value if key == "levenshtein" else "%.*f" % (digits, value)
 
 
 def fmt_seconds(seconds):
@@ -173,13 +179,23 @@ def read_train_log(path, problems):
     return sorted(train.items()), sorted(evals.items()), last
 
 
+# The reference file's kinds of rows: key -> (kind, shown by default, mark in the table).
+REFERENCE_KINDS = [
+    ("rows", "paper", True, "published"),
+    ("secondary_rows", "secondary", True, "published, secondary transcription"),
+    ("unverified_rows", "unverified", False, "published, UNVERIFIED secondary transcription"),
+]
+
+
 def load_reference(path, problems):
-    """All reference rows, each with verified=True ('rows') or False ('unverified_rows'), and the notes."""
+    """All reference rows, each with its kind ('paper', 'secondary', 'unverified') and verified (False only for
+    'unverified_rows', which are shown on request), and the notes."""
     data = read_json(path, problems) if path else None
     if not isinstance(data, dict):
         return [], []
-    rows = [dict(r, verified=True) for r in data.get("rows", []) if isinstance(r, dict)]
-    rows += [dict(r, verified=False) for r in data.get("unverified_rows", []) if isinstance(r, dict)]
+    rows = []
+    for key, kind, shown, _ in REFERENCE_KINDS:
+        rows += [dict(r, kind=kind, verified=shown) for r in data.get(key, []) if isinstance(r, dict)]
     notes = data.get("notes", [])
     if isinstance(notes, str):
         notes = [notes]
@@ -331,6 +347,21 @@ def settings_rows(value, prefix=""):
     return [(prefix[:-1], "`%s`" % text if text else DASH)]
 
 
+def cite(source):
+    """A published row's source cell: paper and table (linked), and where it was transcribed."""
+    text = source.get("paper", "?")
+    if source.get("table"):
+        text += ", " + source["table"]
+    if source.get("url"):
+        text = "[%s](%s)" % (text, source["url"])
+    if source.get("transcription"):
+        where = source["transcription"]
+        if source.get("transcription_url"):
+            where = "[%s](%s)" % (where, source["transcription_url"])
+        text += "; transcribed in " + where
+    return text
+
+
 def ours_table(task, metrics_by_system, rows_by_system):
     keys = METRICS.get(task, [])
     header = ["System"] + [label for _, label in keys] + ["Test rows"]
@@ -408,13 +439,16 @@ def main(argv=None):
                 out.append("Unknown task `%s`: skipped.\n" % task)
                 continue
             metrics_by_system, rows_by_system, logs = {}, {}, {}
+            t5_metrics, t5_rows = {}, {}
             for system, _ in SYSTEMS:
-                data = read_json(os.path.join(run_dir, task, system, "metrics.json"), problems)
-                if isinstance(data, dict) and isinstance(data.get("metrics"), dict):
-                    metrics_by_system[system] = data["metrics"]
-                    rows_by_system[system] = data.get("rows")
-                    if data.get("task") not in (None, task):
-                        problems.append("`%s/%s/metrics.json` says task %r" % (task, system, data.get("task")))
+                for name, metrics, rows in (("metrics.json", metrics_by_system, rows_by_system),
+                                            ("metrics.t5.json", t5_metrics, t5_rows)):
+                    data = read_json(os.path.join(run_dir, task, system, name), problems)
+                    if isinstance(data, dict) and isinstance(data.get("metrics"), dict):
+                        metrics[system] = data["metrics"]
+                        rows[system] = data.get("rows")
+                        if data.get("task") not in (None, task):
+                            problems.append("`%s/%s/%s` says task %r" % (task, system, name, data.get("task")))
             for system, _ in TRAINED:
                 log = read_train_log(os.path.join(run_dir, task, system, "train", "train_log.jsonl"), problems)
                 if log is not None:
@@ -437,27 +471,56 @@ def main(argv=None):
                 table.append(row[:-1] + [source])
             matching = [r for r in reference if r.get("dataset") == dataset and r.get("task") == task]
             published = [r for r in matching if r["verified"] or args.include_unverified]
+            marks = {kind: mark for _, kind, _, mark in REFERENCE_KINDS}
             for r in published:
-                source = r.get("source") or {}
-                mark = "published" if r["verified"] else "published, UNVERIFIED secondary transcription"
-                cite = source.get("paper", "?")
-                if source.get("table"):
-                    cite += ", " + source["table"]
-                if source.get("url"):
-                    cite = "[%s](%s)" % (cite, source["url"])
                 metrics = r.get("metrics") or {}
-                table.append(["%s *(%s)*" % (r.get("system", "?"), mark)]
-                             + [fmt_metric(k, metrics.get(k)) for k, _ in keys] + [cite])
+                table.append(["%s *(%s)*" % (r.get("system", "?"), marks.get(r["kind"], "published"))]
+                             + [fmt_metric(k, metrics.get(k), 3) for k, _ in keys] + [cite(r.get("source") or {})])
             out.append(md_table(header[:-1] + ["Source"], table) + "\n")
             if task == "cap2mol":
                 out.append("Levenshtein is a mean edit distance in characters (lower is better); every other column "
                            "is in [0, 1], higher is better.\n")
+            if task == "mol2cap":
+                out.append("BLEU and METEOR count SciBERT word pieces (MolT5's metrics); ROUGE does not depend on "
+                           "the tokens.\n")
+            if any(r["kind"] == "secondary" for r in published):
+                out.append("Rows marked *secondary transcription* were not read from the paper itself but from a "
+                           "transcription of its tables (named in the source column); see "
+                           "\"About the published numbers\" below.\n")
             hidden = len(matching) - len(published)
             if not published:
                 out.append("No published %s rows for %s in the reference file%s.\n"
                            % (task, DATASET_TITLES.get(dataset, dataset or "this dataset"),
                               "; it has %d unverified secondary transcription(s), shown with "
                               "`--include-unverified`" % hidden if hidden else ""))
+            elif hidden:
+                out.append("The reference file has %d more unverified row(s) for this table (aggregator listings), "
+                           "shown with `--include-unverified`.\n" % hidden)
+
+            # Mol2Cap with T5 tokens: the official ICMA code scores BLEU and METEOR so (naive_test.py).
+            if task == "mol2cap":
+                spiece = (run.get("data") or {}).get("spiece") if isinstance(run.get("data"), dict) else None
+                out.append("#### Mol2Cap with T5 tokens (the official ICMA code's scoring)\n")
+                if t5_metrics:
+                    t5_header, t5_table = ours_table(task, t5_metrics, t5_rows)
+                    out.append(md_table(t5_header, t5_table) + "\n")
+                    out.append("The same predictions, BLEU and METEOR counted in the T5 SentencePiece tokens of MolT5's "
+                               "tokenizer (`icma-eval --text-tokenizer sentencepiece`, spiece.model of "
+                               "laituan245/molt5-base-smiles2caption), as the official ICMA code's naive_test.py "
+                               "scores; ROUGE is the same as above. Which tokens the published rows above use is not "
+                               "stated where they were read.\n")
+                    stdout_tables.append("%s, T5 tokens — %s\n\n%s\n" % (TASK_TITLES[task],
+                                                                       DATASET_TITLES.get(dataset, dataset or "?"),
+                                                                       md_table(t5_header, t5_table)))
+                elif spiece:
+                    out.append("No T5-token scores yet (`<system>/metrics.t5.json`): not evaluated yet, or icma-eval "
+                               "failed with `%s` (see the run's log).\n" % spiece)
+                else:
+                    out.append("**No T5-token scores**: this run had no T5 `spiece.model` beside the SciBERT "
+                               "vocabulary, so Mol2Cap is scored with SciBERT word pieces only. "
+                               "`scripts/download_data.sh` fetches it into "
+                               "`data/vocab/molt5-base-smiles2caption/spiece.model`; run `reproduce.sh` again to "
+                               "add the scores.\n")
 
             # Training summary
             train_rows = []

@@ -41,10 +41,11 @@ def write_json(path, value):
         json.dump(value, f, indent=1)
 
 
-def make_complete_run(run):
+def make_complete_run(run, dataset="chebi20", spiece=""):
     """Both tasks, three systems, training logs with validation loss, timings."""
     write_json(os.path.join(run, "run.json"), {
-        "dataset": "chebi20", "profile": "quick", "model": "models/tiny", "tasks": ["mol2cap", "cap2mol"],
+        "dataset": dataset, "profile": "quick", "model": "models/tiny", "tasks": ["mol2cap", "cap2mol"],
+        "data": {"vocab": "vocab.txt", "spiece": spiece},
         "settings": {"n_shot": {"mol2cap": 2, "cap2mol": 4}, "cutoff_len": 2048, "lora": "--lora-r 32"},
         "started": "2025-01-01T00:00:00Z", "note": "fake run for tests/scripts/test_report.py"})
     for task, metrics in MOLT5_SMALL.items():
@@ -148,11 +149,14 @@ class Inputs(TempDirTest):
         self.assertEqual(report.read_timings(os.path.join(self.dir, "none.tsv"), problems), [])
         self.assertEqual(problems, [])
 
-    def test_reference_rows_are_marked_verified_or_not_and_notes_become_a_list(self):
+    def test_reference_rows_are_marked_by_kind_and_notes_become_a_list(self):
         path = os.path.join(self.dir, "reference.json")
-        write_json(path, {"notes": "one note", "rows": [{"system": "A"}], "unverified_rows": [{"system": "B"}, 3]})
+        write_json(path, {"notes": "one note", "rows": [{"system": "A"}], "unverified_rows": [{"system": "B"}, 3],
+                          "secondary_rows": [{"system": "C"}]})
         rows, notes = report.load_reference(path, [])
-        self.assertEqual(rows, [{"system": "A", "verified": True}, {"system": "B", "verified": False}])
+        self.assertEqual(rows, [{"system": "A", "kind": "paper", "verified": True},
+                                {"system": "C", "kind": "secondary", "verified": True},
+                                {"system": "B", "kind": "unverified", "verified": False}])
         self.assertEqual(notes, ["one note"])
 
     def test_tasks_come_from_run_json_else_from_the_task_directories(self):
@@ -213,7 +217,7 @@ class Reports(TempDirTest):
                                  "metrics": {"exact": 0.3}, "source": {"paper": "B et al."}}]})
         run_report("--run", run, "--no-plots", "--reference", reference)
         text = read(os.path.join(run, "report.md"))
-        self.assertIn("| Paper-A *(published)* | 0.6000 | — | — | — | — | — | [A et al., Table 1](https://example.org/a) |",
+        self.assertIn("| Paper-A *(published)* | 0.600 | — | — | — | — | — | [A et al., Table 1](https://example.org/a) |",
                       text)
         self.assertNotIn("Other-dataset", text)
         self.assertNotIn("Paper-B", text)
@@ -224,13 +228,65 @@ class Reports(TempDirTest):
         text = read(os.path.join(run, "report.md"))
         self.assertIn("Paper-B *(published, UNVERIFIED secondary transcription)*", text)
 
-    def test_the_repository_reference_file_has_unverified_rows_only(self):
+    def test_the_repository_reference_file_shows_the_secondary_transcriptions_by_default(self):
         run = os.path.join(self.dir, "full")
         make_complete_run(run)
         run_report("--run", run, "--no-plots")
-        self.assertNotIn("UNVERIFIED", read(os.path.join(run, "report.md")))
+        text = read(os.path.join(run, "report.md"))
+        self.assertNotIn("UNVERIFIED", text)
+        mol2cap, cap2mol = text.split("### Cap2Mol")
+        transcription = ("transcribed in [deep-diver/ai-paper-reviewer content/paper-reviews/2411.14721/tables.json "
+                         "(commit f7d983c)](https://github.com/deep-diver/ai-paper-reviewer/blob/"
+                         "f7d983c2ad4a7cf433c7c378a972ea87f4a1461a/content/paper-reviews/2411.14721/tables.json)")
+        self.assertIn("| ICMA (most likely Mistral-7B) *(published, secondary transcription)* | 0.651 | 0.581 | "
+                      "0.686 | 0.550 | 0.625 | 0.661 | [Li et al. 2024, MolReFlect (arXiv 2411.14721), Table 1, ICMA "
+                      "row (= Table 3, Mistral-7B w/o fine-grained alignments)](https://arxiv.org/abs/2411.14721); "
+                      + transcription + " |", mol2cap)
+        self.assertIn("| Mistral-7B, plain supervised fine-tuning (MolReFlect's run) *(published, secondary "
+                      "transcription)* | 0.566 | 0.478 |", mol2cap)
+        self.assertIn("| MolT5-large *(published, secondary transcription)* | 0.594 |", mol2cap)
+        self.assertIn("| ICMA (most likely Mistral-7B) *(published, secondary transcription)* | 0.855 | 0.460 | "
+                      "18.73 | 0.958 | 0.916 | 0.837 | 0.789 |", cap2mol)
+        self.assertIn("| MolT5-large *(published, secondary transcription)* | 0.854 | 0.311 | 16.07 |", cap2mol)
+        self.assertIn("2 more unverified row(s)", mol2cap)
+        self.assertEqual(text.count("secondary transcription)*"), 6)
         run_report("--run", run, "--no-plots", "--include-unverified")
-        self.assertIn("UNVERIFIED", read(os.path.join(run, "report.md")))
+        text = read(os.path.join(run, "report.md"))
+        self.assertIn("| MolT5-small *(published, UNVERIFIED secondary transcription)* | 0.519 |", text)
+
+    def test_no_published_rows_for_pubchem324k(self):
+        run = os.path.join(self.dir, "full")
+        make_complete_run(run, dataset="pubchem324k")
+        run_report("--run", run, "--no-plots")
+        text = read(os.path.join(run, "report.md"))
+        self.assertNotIn("*(published", text)
+        self.assertIn("No published mol2cap rows for PubChem324k in the reference file.", text)
+
+    def test_mol2cap_with_t5_tokens_beside_when_scored(self):
+        run = os.path.join(self.dir, "full")
+        make_complete_run(run, spiece="data/vocab/molt5-base-smiles2caption/spiece.model")
+        for system, f in SCALE.items():
+            write_json(os.path.join(run, "mol2cap", system, "metrics.t5.json"),
+                       {"metrics": {k: v * f * 0.9 for k, v in MOLT5_SMALL["mol2cap"].items()}, "rows": 3300,
+                        "task": "mol2cap"})
+        status, out, _ = run_report("--run", run, "--no-plots")
+        text = read(os.path.join(run, "report.md"))
+        self.assertIn("#### Mol2Cap with T5 tokens (the official ICMA code's scoring)", text)
+        self.assertIn("| ICMA (ours) | 0.4784 | 0.4004 |", text)
+        self.assertIn("Mol2Cap (molecule → caption), T5 tokens — ChEBI-20", out)
+        self.assertNotIn("No T5-token scores", text)
+
+    def test_mol2cap_says_why_t5_scores_are_absent(self):
+        run = os.path.join(self.dir, "full")
+        make_complete_run(run)
+        run_report("--run", run, "--no-plots")
+        text = read(os.path.join(run, "report.md"))
+        self.assertIn("**No T5-token scores**: this run had no T5 `spiece.model`", text)
+        self.assertEqual(text.count("No T5-token scores"), 1)  # Mol2Cap only
+        make_complete_run(os.path.join(self.dir, "with"), spiece="vocab/spiece.model")
+        run_report("--run", os.path.join(self.dir, "with"), "--no-plots")
+        self.assertIn("No T5-token scores yet (`<system>/metrics.t5.json`): not evaluated yet, or icma-eval failed with "
+                      "`vocab/spiece.model`", read(os.path.join(self.dir, "with", "report.md")))
 
     def test_a_missing_reference_file_is_a_problem_not_an_error(self):
         run = os.path.join(self.dir, "full")
