@@ -17,16 +17,27 @@
 #                        [--mol2cap-method M] [--cap2mol-method M] [--threads N] [--steps N] [--test-rows N]
 #
 # --profile: the hyper-parameters, configs/profiles/NAME.json (quick: minutes
-# with the tiny model, the default; paper: the paper's) or any profile file;
+# with the tiny model, the default; paper: the paper's ChEBI-20 Galactica-125M
+# run; paper-<dataset>-<model>: the paper's other runs) or any profile file;
 # configs/profiles/README.md describes them. --steps and --test-rows override
 # the profile's training length and test subset (e.g. a few steps of a large
-# model to check that everything runs).
+# model to check that everything runs). --dataset defaults to the profile's
+# dataset, else chebi20.
+# Retrieval: the profile's retrieval_method per task (default morgan and bm25);
+# --gnn WEIGHTS makes Mol2Cap's GIN embeddings (icma-index --gnn), and a profile
+# that asks for GIN without them gets rdk, the official code's fingerprint option.
+# The paper's ablation: --mol2cap-method morgan|rdk|maccs|gnn|random and
+# --cap2mol-method bm25|sentence|random override the profile (sentence, the ICMA
+# code's SentenceBERT, needs --sentence with a sentence-transformers directory,
+# e.g. paraphrase-distilroberta-base-v1, whose caption embeddings the index
+# stores); a run whose retrieval differs from the profile's gets its own default
+# directory (results/chebi20-quick-cap2mol-cap2mol_sentence).
+# Training with --full (a profile's training flags) makes a whole model instead
+# of an adapter; generation then loads it.
+# Mol2Cap is scored with the SciBERT vocabulary (MolT5's metrics) and, when
+# DIR/vocab/molt5-base-smiles2caption/spiece.model is there, with T5 tokens too
+# (the official ICMA code's scoring): <system>/metrics.t5.json.
 # --threads: 0 = all cores (default), 1 with the embedded tiny model.
-# Retrieval (the paper's ablation): --mol2cap-method morgan|rdk|maccs|gnn|random
-# (default gnn with --gnn WEIGHTS, else morgan) and --cap2mol-method
-# bm25|sentence|random (default bm25; sentence, the ICMA code's SentenceBERT,
-# needs --sentence with a sentence-transformers directory, e.g.
-# paraphrase-distilroberta-base-v1, whose caption embeddings the index stores).
 #
 # Without --model, an embedded default is made: the tiny Llama of
 # configs/models/tiny-llama.json with random weights and a byte-level BPE
@@ -40,8 +51,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 lib="$root/scripts/lib"
 py=/usr/bin/python3  # Debian's, which setup.sh installs; another python3 may come first in PATH
 bin="${ICMA_BIN:-$root/build/bin}"
-dataset=chebi20 task=mol2cap profile=quick model="" out="" gnn="" sentence="" wrap="" threads="" steps="" rows=""
-mol2cap_method="" cap2mol_method=bm25
+dataset="" task=mol2cap profile=quick model="" out="" gnn="" sentence="" wrap="" threads="" steps="" rows=""
+mol2cap_method="" cap2mol_method=""  # empty: the profile's
 data_dir="${ICMA_DATA_DIR:-$root/data}"
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
@@ -58,34 +69,57 @@ while (($#)); do
 done
 case "$task" in mol2cap|cap2mol) tasks=("$task") ;; both) tasks=(mol2cap cap2mol) ;;
   *) echo "reproduce: --task must be mol2cap, cap2mol or both" >&2; exit 2 ;; esac
-case "$dataset" in chebi20|pubchem324k) ;; *) echo "reproduce: --dataset must be chebi20 or pubchem324k" >&2; exit 2 ;; esac
-[[ -n "$mol2cap_method" ]] || { if [[ -n "$gnn" ]]; then mol2cap_method=gnn; else mol2cap_method=morgan; fi; }
-case "$mol2cap_method" in morgan|rdk|maccs|gnn|random) ;;
+case "$mol2cap_method" in ""|morgan|rdk|maccs|gnn|random) ;;
   *) echo "reproduce: --mol2cap-method must be morgan, rdk, maccs, gnn or random" >&2; exit 2 ;; esac
-case "$cap2mol_method" in bm25|sentence|random) ;;
+case "$cap2mol_method" in ""|bm25|sentence|random) ;;
   *) echo "reproduce: --cap2mol-method must be bm25, sentence or random" >&2; exit 2 ;; esac
-[[ "$mol2cap_method" != gnn || -n "$gnn" ]] || { echo "reproduce: --mol2cap-method gnn needs --gnn WEIGHTS" >&2; exit 2; }
-[[ "$cap2mol_method" != sentence || -n "$sentence" ]] ||
-  { echo "reproduce: --cap2mol-method sentence needs --sentence ST_DIR (a sentence-transformers directory)" >&2; exit 2; }
-for command in icma-{index,retrieve,prompt,train,generate,eval}; do
-  [[ -x "$bin/$command" ]] || { echo "reproduce: $bin/$command is missing: run scripts/setup.sh first" >&2; exit 2; }; done
 source "$lib/stage.sh"; source "$lib/data.sh"
-check_data "$data_dir" "$dataset"  # sets vocab
 
-# ---- settings: per task, from the profile (sets profile_name n_shot cutoff_len retrieve_k
-# random_walk test_rows and the flag arrays lora training decoding).
+# ---- settings: per task, from the profile (sets profile_name profile_dataset n_shot cutoff_len
+# retrieve_k random_walk test_rows retrieval_method and the arrays lora training decoding pending).
 overrides=(${steps:+--steps "$steps"} ${rows:+--test-rows "$rows"})
 load_profile() { local vars; vars="$("$py" "$lib/profile.py" "$profile" --task "$1" "${overrides[@]}")" || exit 2; eval "$vars"; }
+# The example retrieval of each task: the profile's; --gnn WEIGHTS makes Mol2Cap's GIN, and a
+# profile's GIN without weights falls back to rdk (the official code's m2c_method "morgan").
+# --mol2cap-method / --cap2mol-method override it (an ablation: its own default run directory).
+declare -A method_of asked=([mol2cap]="$mol2cap_method" [cap2mol]="$cap2mol_method")
+retrieval_note="" methods=""
+for t in mol2cap cap2mol; do
+  load_profile "$t"
+  method_of[$t]="$retrieval_method"
+  if [[ $t == mol2cap && -n "$gnn" ]]; then
+    method_of[$t]=gnn
+  elif [[ $retrieval_method == gnn ]]; then
+    method_of[$t]=rdk
+    [[ -n "${asked[$t]}" ]] ||
+      retrieval_note="profile $profile_name retrieves Mol2Cap examples by GIN embeddings (Mole-BERT in the official code); without --gnn WEIGHTS they are retrieved by rdk fingerprints, the official code's other option"
+  fi
+  if [[ -n "${asked[$t]}" && "${asked[$t]}" != "${method_of[$t]}" ]]; then
+    method_of[$t]="${asked[$t]}"
+    methods+="-${t}_${asked[$t]}"
+  fi
+done
+[[ "${method_of[mol2cap]}" != gnn || -n "$gnn" ]] || { echo "reproduce: --mol2cap-method gnn needs --gnn WEIGHTS" >&2; exit 2; }
+[[ "${method_of[cap2mol]}" != sentence || -n "$sentence" ]] ||
+  { echo "reproduce: Cap2Mol retrieval by sentence embeddings needs --sentence ST_DIR (a sentence-transformers directory)" >&2; exit 2; }
 load_profile "${tasks[0]}"  # test_rows is the same for every task
-# A retrieval ablation gets its own default directory, so it does not redo the default run's.
-methods=""; [[ "$mol2cap_method" == morgan || "$mol2cap_method" == gnn ]] || methods+="-mol2cap_$mol2cap_method"
-[[ "$cap2mol_method" == bm25 ]] || methods+="-cap2mol_$cap2mol_method"
+if [[ -z "$dataset" ]]; then
+  dataset="${profile_dataset:-chebi20}"
+elif [[ -n "$profile_dataset" && "$profile_dataset" != "$dataset" ]]; then
+  log "warning: profile $profile_name is for $profile_dataset, not $dataset"
+fi
+case "$dataset" in chebi20|pubchem324k) ;; *) echo "reproduce: --dataset must be chebi20 or pubchem324k" >&2; exit 2 ;; esac
+for command in icma-{index,retrieve,prompt,train,generate,eval}; do
+  [[ -x "$bin/$command" ]] || { echo "reproduce: $bin/$command is missing: run scripts/setup.sh first" >&2; exit 2; }; done
+check_data "$data_dir" "$dataset"  # sets vocab and spiece
+[[ -z "$retrieval_note" || ! " ${tasks[*]} " =~ " mol2cap " ]] || log "note: $retrieval_note"
 run="${out:-$root/results/$dataset-$profile_name-$task$methods}"
 stage_init "$run"
 
 # Threads: all cores, but one for the embedded tiny model (its small products run faster unsplit).
 [[ -n "$threads" ]] || { if [[ -z "$model" ]]; then threads=1; else threads=0; fi; }
 common=(--threads "$threads" --seed 1)
+optional() { "$@" || log "warning: failed (exit status $?), scores left out: $*"; }
 
 # ---- data: sets train_file valid_file test_file note --------------------------
 prepare_data "$data_dir" "$dataset" "$run" "$test_rows"
@@ -102,8 +136,9 @@ fi
 # ---- run.json: what this run is, for the report (write_json.py escapes every value).
 settings="$("$py" "$lib/profile.py" "$profile" --settings "${overrides[@]}")"
 "$py" "$lib/write_json.py" "$run/run.json" dataset="$dataset" profile="$profile" model="$model" "${tasks[@]/#/tasks[]=}" \
-  data.train="$train_file" data.valid="$valid_file" data.test="$test_file" data.vocab="$vocab" settings:="$settings" \
-  settings.retrieval.mol2cap="$mol2cap_method" settings.retrieval.cap2mol="$cap2mol_method" \
+  data.train="$train_file" data.valid="$valid_file" data.test="$test_file" data.vocab="$vocab" data.spiece="$spiece" \
+  settings:="$settings" settings.retrieval.mol2cap="${method_of[mol2cap]}" settings.retrieval.cap2mol="${method_of[cap2mol]}" \
+  ${retrieval_note:+settings.retrieval.note="$retrieval_note"} \
   settings.wrap_smiles:="$([[ -n "$wrap" ]] && echo true || echo false)" settings.test_rows:="$test_rows" \
   note="$note" started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 
@@ -117,7 +152,11 @@ for task in "${tasks[@]}"; do
   load_profile "$task"
   dir="$run/$task"
   mkdir -p "$dir/retrieval_only" "$dir/direct_ft" "$dir/icma"
-  method="$cap2mol_method"; [[ "$task" == mol2cap ]] && method="$mol2cap_method"
+  method="${method_of[$task]}"
+  ((${#pending[@]} == 0)) || log "$task: official settings not applied yet (see the profile's \"pending\"): ${pending[*]}"
+  # --full trains every weight: icma-train writes a whole model (model.safetensors), not an adapter.
+  weights=adapter_model.safetensors
+  [[ " ${training[*]} " == *" --full "* ]] && weights=model.safetensors
 
   # ---- retrieval: training prompts walk down the ranking (random walk),
   # validation and test take the top n; icma-prompt puts the most similar last.
@@ -149,11 +188,13 @@ for task in "${tasks[@]}"; do
   # ---- fine-tuning, generation and scoring of both trained systems.
   for system in direct_ft icma; do
     s="$dir/$system"
-    stage "$task.$system.train" "$s/train/adapter_model.safetensors" --clean "$s/train" "$s/train.jsonl" "$s/valid.jsonl" "$model/config.json" -- \
+    trained=(--model "$model" --adapter "$s/train")
+    [[ $weights == model.safetensors ]] && trained=(--model "$s/train" --tokenizer "$model")
+    stage "$task.$system.train" "$s/train/$weights" --clean "$s/train" "$s/train.jsonl" "$s/valid.jsonl" "$model/config.json" -- \
       "$bin/icma-train" --model "$model" --train "$s/train.jsonl" --valid "$s/valid.jsonl" --out "$s/train" \
       --cutoff-len "$cutoff_len" "${lora[@]}" "${training[@]}" --resume "${common[@]}"
-    stage "$task.$system.generate" "$s/predictions.tsv" "$s/test.jsonl" "$s/train/adapter_model.safetensors" -- \
-      "$bin/icma-generate" --model "$model" --adapter "$s/train" --prompts "$s/test.jsonl" --out "$s/predictions.tsv" \
+    stage "$task.$system.generate" "$s/predictions.tsv" "$s/test.jsonl" "$s/train/$weights" -- \
+      "$bin/icma-generate" "${trained[@]}" --prompts "$s/test.jsonl" --out "$s/predictions.tsv" \
       "${decoding[@]}" --resume "${common[@]}"
   done
   eval_flags=(); [[ "$task" == mol2cap ]] && eval_flags=(--vocab "$vocab")
@@ -162,6 +203,16 @@ for task in "${tasks[@]}"; do
     stage "$task.$system.eval" "$s/metrics.json" "$s/predictions.tsv" -- \
       "$bin/icma-eval" "$task" "$s/predictions.tsv" "${eval_flags[@]}" --json "$s/metrics.json" --threads "$threads"
   done
+  # Mol2Cap with T5 tokens, as the official ICMA code scores (naive_test.py: MolT5's tokenizer), when
+  # spiece.model is there; a failure is reported and leaves the SciBERT scores standing.
+  if [[ "$task" == mol2cap && -n "$spiece" ]]; then
+    for system in retrieval_only direct_ft icma; do
+      s="$dir/$system"
+      stage "$task.$system.eval_t5" "$s/metrics.t5.json" "$s/predictions.tsv" "$spiece" -- \
+        optional "$bin/icma-eval" "$task" "$s/predictions.tsv" --text-tokenizer sentencepiece --vocab "$spiece" \
+        --json "$s/metrics.t5.json" --threads "$threads"
+    done
+  fi
 done
 
 stage_done

@@ -2,7 +2,9 @@
 #
 #   check_data DATA_DIR DATASET    exits 2, saying where to get it, unless DATA_DIR/DATASET
 #                                  has test.txt and validation.txt; sets vocab (the SciBERT
-#                                  vocab.txt of the Mol2Cap metrics, beside the data)
+#                                  vocab.txt of the Mol2Cap metrics, beside the data) and
+#                                  spiece (MolT5's T5 spiece.model, the official ICMA code's
+#                                  Mol2Cap tokens, beside it; empty when absent: optional)
 #   prepare_data DATA_DIR DATASET RUN_DIR TEST_ROWS
 #                                  sets train_file (the retrieval and training pool),
 #                                  valid_file (validation loss), test_file (the queries:
@@ -26,6 +28,11 @@ check_data() {
     [[ -s "$candidate" ]] && { vocab="$candidate"; break; }
   done
   [[ -n "$vocab" ]] || { echo "reproduce: no SciBERT vocab.txt under $data_dir/vocab (scripts/download_data.sh fetches it)" >&2; exit 2; }
+  spiece=""
+  for candidate in "$data_dir/vocab/molt5-base-smiles2caption/spiece.model" "$data_dir/../vocab/molt5-base-smiles2caption/spiece.model"; do
+    [[ -s "$candidate" ]] && { spiece="$candidate"; break; }
+  done
+  return 0
 }
 
 prepare_data() {
