@@ -4,10 +4,16 @@
 #   chebi20/{train,validation,test}.txt      MolT5 repository, ChEBI-20_data/ (commit 754f9bf)
 #   pubchem324k/{train,validation,test}.txt  ICMA repository, data/PubChem324k/molcap/raw/ (commit 974adf3)
 #   vocab/scibert_scivocab_uncased/vocab.txt the SciBERT vocabulary the MolT5 text metrics use
+#   vocab/molt5-base-smiles2caption/spiece.model
+#                                            MolT5's T5 SentencePiece model: the Mol2Cap
+#                                            tokens of the official ICMA code (naive_test.py),
+#                                            icma-eval mol2cap --text-tokenizer sentencepiece
 # Files already present are checked, not fetched again. Checksums known in
-# advance are below; for a file without one (the train splits, which were not
-# available where this script was written), the checksum of the first download
-# is recorded in DIR/SHA256SUMS and later runs are checked against it.
+# advance are below; for a file without one (the train splits and spiece.model,
+# which were not available where this script was written), the checksum of the
+# first download is recorded in DIR/SHA256SUMS and later runs are checked
+# against it. Hugging Face files come from $ICMA_HF_ENDPOINT (or $HF_ENDPOINT,
+# else https://huggingface.co), for a mirror.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,6 +33,11 @@ declare -A known=(
   [pubchem324k/validation.txt]=03d3e8248c98954c50934fcebc07e266ac8885238a3322fc457dc210bc91f75f
   [vocab/scibert_scivocab_uncased/vocab.txt]=f0a650346e51ede8996710f79ba65d83fdb8da05b159f17037b74ba4e3a36c6f
 )
+# google-t5's spiece.model (t5-small, t5-base: 791,656 bytes), which MolT5's is expected to be, unchecked
+# (its own checksum could not be read from here): a recorded spiece.model is compared with it, for information.
+t5_spiece=d60acb128cf7b7f2536e8f38a5b18a05535c9e14c7a355904270e15b0945ea86
+hf="${ICMA_HF_ENDPOINT:-${HF_ENDPOINT:-https://huggingface.co}}"
+hf="${hf%/}"
 sums="$data_dir/SHA256SUMS"
 mkdir -p "$data_dir"
 touch "$sums"
@@ -56,6 +67,10 @@ fetch() {  # fetch URL NAME
   if [[ -z "$want" ]]; then
     echo "$got  $name" >> "$sums"
     echo "recorded $name ($got)"
+    if [[ "$name" == */spiece.model ]]; then
+      if [[ "$got" == "$t5_spiece" ]]; then echo "  (the same file as google-t5's spiece.model)"
+      else echo "  (not google-t5's spiece.model, $t5_spiece: check that it is MolT5's)"; fi
+    fi
   elif [[ "$got" != "$want" ]]; then
     echo "download_data: $dest has SHA-256 $got, expected $want: delete it and run again" >&2
     exit 1
@@ -70,6 +85,8 @@ for split in train validation test; do
   fetch "$molt5/$split.txt" "chebi20/$split.txt"
   fetch "$icma/$split.txt" "pubchem324k/$split.txt"
 done
-fetch "https://huggingface.co/allenai/scibert_scivocab_uncased/resolve/main/vocab.txt" \
+fetch "$hf/allenai/scibert_scivocab_uncased/resolve/main/vocab.txt" \
   "vocab/scibert_scivocab_uncased/vocab.txt"
+fetch "$hf/laituan245/molt5-base-smiles2caption/resolve/main/spiece.model" \
+  "vocab/molt5-base-smiles2caption/spiece.model"
 echo "data in $data_dir"
