@@ -7,8 +7,9 @@
 #   scripts/translate.sh FILE --model HF_DIR --adapter ADAPTER_DIR --index INDEX_DIR [--n-shot N]
 #
 # With --run (default: the newest directory in results/), the model, the ICMA
-# adapter of the task and the index come from a scripts/reproduce.sh run. The
-# task is guessed from FILE when not given: lines with spaces are captions.
+# adapter of the task (or the whole model a --full run trained), the index and
+# its retrieval method come from a scripts/reproduce.sh run. The task is guessed
+# from FILE when not given: lines with spaces are captions.
 # Extra icma-generate flags go after "--", e.g. -- --num-beams 4.
 # Output: a TSV of input<TAB>output (MolT5 layout, ground truth left empty);
 # an interrupted run continues where it stopped.
@@ -16,7 +17,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bin="${ICMA_BIN:-$root/build/bin}"
-input="" run="" task="" out="" model="" adapter="" index="" n_shot="" extra=()
+input="" run="" task="" out="" model="" adapter="" index="" n_shot="" method="" extra=()
 while (($#)); do
   case "$1" in
     --run) run="$2"; shift 2 ;;
@@ -48,11 +49,18 @@ if [[ -z "$model" ]]; then
   adapter="$run/$task/icma/train"
   index="$run/index"
   [[ -n "$n_shot" ]] || n_shot="$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["settings"]["n_shot"][sys.argv[2]])' "$run/run.json" "$task")"
+  method="$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["settings"].get("retrieval", {}).get(sys.argv[2], ""))' "$run/run.json" "$task")"
 fi
-[[ -s "$adapter/adapter_model.safetensors" ]] || { echo "translate: no trained adapter in $adapter" >&2; exit 2; }
+weights=(--model "$model" --adapter "$adapter")
+if [[ -n "$run" && ! -s "$adapter/adapter_model.safetensors" && -s "$adapter/model.safetensors" ]]; then
+  weights=(--model "$adapter" --tokenizer "$model")  # a --full run: every weight was trained
+elif [[ ! -s "$adapter/adapter_model.safetensors" ]]; then
+  echo "translate: no trained adapter in $adapter" >&2; exit 2
+fi
 out="${out:-${input%.*}.$task.tsv}"
 flag=--smiles; [[ $task == cap2mol ]] && flag=--captions
 shot_flags=(); [[ -n "$n_shot" ]] && shot_flags=(--n-shot "$n_shot")
-"$bin/icma-generate" --model "$model" --adapter "$adapter" "$flag" "$input" --index "$index" "${shot_flags[@]}" \
+[[ -z "$method" ]] || shot_flags+=(--method "$method")
+"$bin/icma-generate" "${weights[@]}" "$flag" "$input" --index "$index" "${shot_flags[@]}" \
   --out "$out" --resume "${extra[@]}"
 echo "translate: wrote $out" >&2

@@ -132,6 +132,36 @@ class Reproduce(unittest.TestCase):
             report = f.read()
         self.assertIn("pending.checkpoint", report)
 
+    def translate(self, run, *args):
+        """The icma-generate call of scripts/translate.sh on a run."""
+        smiles = os.path.join(self.dir, "in.smi")
+        with open(smiles, "w") as f:
+            f.write("CCO\n")
+        with open(self.log, "w"):
+            pass
+        result = subprocess.run(["bash", os.path.join(ROOT, "scripts", "translate.sh"), smiles, "--run", run] + list(args),
+                                capture_output=True, text=True, env=dict(os.environ, ICMA_BIN=self.bin, STUB_LOG=self.log),
+                                timeout=60)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        with open(self.log) as f:
+            calls = [line.rstrip("\n").split("\x1f") for line in f]
+        self.assertEqual([c[0] for c in calls], ["icma-generate"])
+        return calls[0][1:]
+
+    def test_translate_uses_the_runs_model_and_retrieval(self):
+        _, run, _ = self.reproduce("--profile", "paper", "--model", self.model)
+        args = self.translate(run)
+        self.assertEqual(args[args.index("--model") + 1], os.path.join(run, "mol2cap", "icma", "train"))
+        self.assertEqual(args[args.index("--tokenizer") + 1], self.model)
+        self.assertNotIn("--adapter", args)
+        self.assertEqual(args[args.index("--method") + 1], "rdk")
+        self.assertEqual(args[args.index("--n-shot") + 1], "2")
+        os.remove(self.log)
+        _, run, _ = self.reproduce("--model", self.model, "--out", os.path.join(self.dir, "quick"))
+        args = self.translate(os.path.join(self.dir, "quick"))
+        self.assertEqual(args[args.index("--adapter") + 1], os.path.join(self.dir, "quick", "mol2cap", "icma", "train"))
+        self.assertEqual(args[args.index("--method") + 1], "morgan")
+
     def test_quick_trains_a_lora_adapter_and_retrieves_by_morgan_fingerprints(self):
         calls, run, result = self.reproduce("--model", self.model, "--task", "both")
         for args in self.calls_of(calls, "icma-train"):
