@@ -40,11 +40,12 @@ SCALARS = {
     "test_rows": (lambda v: is_int(v) and v >= 0, "an integer >= 0 (0: the whole test set)"),
 }
 # Optional scalars, checked per task once the overrides are applied: name -> {task: (default, allowed)}.
-# retrieval_method is icma-retrieve --method (reproduce.sh's index holds BM25 and fingerprints, and GIN
-# embeddings with --gnn WEIGHTS).
+# retrieval_method is icma-retrieve --method (reproduce.sh's index holds BM25 and fingerprints, GIN
+# embeddings with --gnn WEIGHTS, sentence embeddings with --sentence ST_DIR; reproduce.sh's --mol2cap-method and
+# --cap2mol-method override it).
 OPTIONAL = {
     "retrieval_method": {"mol2cap": ("morgan", ("morgan", "rdk", "maccs", "gnn", "random")),
-                         "cap2mol": ("bm25", ("bm25", "random"))},
+                         "cap2mol": ("bm25", ("bm25", "sentence", "random"))},
 }
 FLAG_GROUPS = ("lora", "training", "decoding")  # flags of icma-train, icma-train, icma-generate
 # Records of the official code's settings that no flag of the pipeline carries: "pending" (icma cannot

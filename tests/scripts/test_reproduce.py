@@ -181,6 +181,46 @@ class Reproduce(unittest.TestCase):
         self.assertIn("--gnn", self.calls_of(calls, "icma-index")[0])
         self.assertEqual({a[a.index("--method") + 1] for a in self.calls_of(calls, "icma-retrieve")}, {"gnn"})
 
+    def default_run_directory(self, *args):
+        """The run directory reproduce.sh picks without --out: a copy of it stops at stage_init and prints it."""
+        with open(REPRODUCE) as f:
+            script = f.read()
+        libs = 'source "$lib/stage.sh"; source "$lib/data.sh"'
+        self.assertIn(libs, script)
+        script = script.replace(libs, libs + '; stage_init() { printf "%s\\n" "$1"; exit 0; }')
+        script = script.replace('root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"', 'root="%s"' % ROOT)
+        copy = os.path.join(self.dir, "reproduce-run-directory.sh")
+        with open(copy, "w") as f:
+            f.write(script)
+        result = subprocess.run(["bash", copy, "--data-dir", self.data, "--model", self.model] + list(args),
+                                capture_output=True, text=True, env=dict(os.environ, ICMA_BIN=self.bin), timeout=60)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return os.path.relpath(result.stdout.strip(), os.path.join(ROOT, "results"))
+
+    def test_an_ablation_overrides_the_profile_and_gets_its_own_directory(self):
+        calls, run, _ = self.reproduce("--profile", "paper", "--model", self.model, "--task", "cap2mol",
+                                       "--cap2mol-method", "random")
+        self.assertEqual({a[a.index("--method") + 1] for a in self.calls_of(calls, "icma-retrieve")}, {"random"})
+        with open(os.path.join(run, "run.json")) as f:
+            self.assertEqual(json.load(f)["settings"]["retrieval"]["cap2mol"], "random")
+        # rdk on the paper profile is what it uses without GIN weights anyway: not an ablation
+        for args, directory in ((["--profile", "paper"], "chebi20-paper-mol2cap"),
+                                (["--profile", "paper", "--mol2cap-method", "rdk"], "chebi20-paper-mol2cap"),
+                                (["--profile", "paper", "--mol2cap-method", "maccs"], "chebi20-paper-mol2cap-mol2cap_maccs"),
+                                (["--mol2cap-method", "morgan"], "chebi20-quick-mol2cap"),
+                                (["--task", "cap2mol", "--cap2mol-method", "random"], "chebi20-quick-cap2mol-cap2mol_random"),
+                                (["--profile", "paper-pubchem324k-mistral-7b", "--task", "both"],
+                                 "pubchem324k-paper-pubchem324k-mistral-7b-both")):
+            self.assertEqual(self.default_run_directory(*args), directory, args)
+        _, _, result = self.reproduce("--model", self.model, "--task", "cap2mol", "--cap2mol-method", "sentence", ok=False)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("needs --sentence ST_DIR", result.stderr)
+        _, _, result = self.reproduce("--model", self.model, "--mol2cap-method", "gnn", ok=False)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("--mol2cap-method gnn needs --gnn WEIGHTS", result.stderr)
+        _, _, result = self.reproduce("--model", self.model, "--mol2cap-method", "bm25", ok=False)
+        self.assertIn("--mol2cap-method must be morgan, rdk, maccs, gnn or random", result.stderr)
+
     def test_the_profile_names_the_dataset(self):
         calls, run, _ = self.reproduce("--profile", "paper-pubchem324k-galactica-1.3b", "--model", self.model)
         queries = {a[a.index("--queries") + 1] for a in self.calls_of(calls, "icma-retrieve")}
