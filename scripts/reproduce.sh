@@ -14,7 +14,8 @@
 #   scripts/reproduce.sh [--dataset chebi20|pubchem324k] [--task mol2cap|cap2mol|both]
 #                        [--model HF_DIR] [--profile quick|paper|FILE.json] [--data-dir DIR]
 #                        [--out results/RUN] [--gnn WEIGHTS] [--sentence ST_DIR] [--wrap-smiles]
-#                        [--mol2cap-method M] [--cap2mol-method M] [--threads N] [--steps N] [--test-rows N]
+#                        [--mol2cap-method M] [--cap2mol-method M] [--device cpu|cuda] [--threads N]
+#                        [--steps N] [--test-rows N]
 #
 # --profile: the hyper-parameters, configs/profiles/NAME.json (quick: minutes
 # with the tiny model, the default; paper: the paper's ChEBI-20 Galactica-125M
@@ -37,6 +38,15 @@
 # Mol2Cap is scored with the SciBERT vocabulary (MolT5's metrics) and, when
 # DIR/vocab/molt5-base-smiles2caption/spiece.model is there, with T5 tokens too
 # (the official ICMA code's scoring): <system>/metrics.t5.json.
+# Prompts meet cutoff_len as the profile's prompt_fit says: drop_examples (the
+# least similar examples are left out) or truncate (the official code: every
+# example kept, icma-train cuts at the right end, test prompts cut by the
+# decoding flags). The profile's checkpoint (train/checkpoint-N; 0 = final)
+# generates; a run too short to have it uses its final weights, with a warning.
+# --device cuda trains and generates on the GPU, generating in the profile's
+# generation_dtype; --device cpu (the default) runs everything in fp32.
+# ICMA's predictions are compared with the other two systems' by a paired
+# bootstrap (icma-eval --paired): 95% intervals and p-values in the report.
 # --threads: 0 = all cores (default), 1 with the embedded tiny model.
 #
 # Without --model, an embedded default is made: the tiny Llama of
@@ -51,14 +61,14 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 lib="$root/scripts/lib"
 py=/usr/bin/python3  # Debian's, which setup.sh installs; another python3 may come first in PATH
 bin="${ICMA_BIN:-$root/build/bin}"
-dataset="" task=mol2cap profile=quick model="" out="" gnn="" sentence="" wrap="" threads="" steps="" rows=""
+dataset="" task=mol2cap profile=quick model="" out="" gnn="" sentence="" wrap="" threads="" steps="" rows="" device=cpu
 mol2cap_method="" cap2mol_method=""  # empty: the profile's
 data_dir="${ICMA_DATA_DIR:-$root/data}"
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
 while (($#)); do
   case "$1" in
-    --dataset|--task|--model|--profile|--data-dir|--out|--gnn|--sentence|--threads|--steps|--mol2cap-method|--cap2mol-method)
+    --dataset|--task|--model|--profile|--data-dir|--out|--gnn|--sentence|--threads|--steps|--device|--mol2cap-method|--cap2mol-method)
       # --data-dir DIR sets $data_dir, --mol2cap-method M sets $mol2cap_method
       name="${1#--}"; printf -v "${name//-/_}" '%s' "$2"; shift 2 ;;
     --test-rows) rows="$2"; shift 2 ;;  # not $test_rows: the profile's value, which it overrides
@@ -69,6 +79,7 @@ while (($#)); do
 done
 case "$task" in mol2cap|cap2mol) tasks=("$task") ;; both) tasks=(mol2cap cap2mol) ;;
   *) echo "reproduce: --task must be mol2cap, cap2mol or both" >&2; exit 2 ;; esac
+case "$device" in cpu|cuda|cuda:[0-9]*) ;; *) echo "reproduce: --device must be cpu, cuda or cuda:N" >&2; exit 2 ;; esac
 case "$mol2cap_method" in ""|morgan|rdk|maccs|gnn|random) ;;
   *) echo "reproduce: --mol2cap-method must be morgan, rdk, maccs, gnn or random" >&2; exit 2 ;; esac
 case "$cap2mol_method" in ""|bm25|sentence|random) ;;
@@ -157,6 +168,10 @@ for task in "${tasks[@]}"; do
   # --full trains every weight: icma-train writes a whole model (model.safetensors), not an adapter.
   weights=adapter_model.safetensors
   [[ " ${training[*]} " == *" --full "* ]] && weights=model.safetensors
+  budget=(--cutoff-len "$cutoff_len")  # prompt_fit drop_examples: icma-prompt fits each prompt
+  [[ $prompt_fit == truncate ]] && budget=()  # every example kept; icma-train cuts at the right end
+  on_device=(); [[ $device == cpu ]] || on_device=(--device "$device")
+  generate_on=("${on_device[@]}"); [[ $device == cpu ]] || generate_on+=(--dtype "$generation_dtype")
 
   # ---- retrieval: training prompts walk down the ranking (random walk),
   # validation and test take the top n; icma-prompt puts the most similar last.
@@ -179,29 +194,42 @@ for task in "${tasks[@]}"; do
     dataset_file="${split_file[$split]}"
     stage "$task.prompts.icma.$split" "$dir/icma/$split.jsonl" "$dataset_file" "$dir/neighbours.$split.tsv" "$model/config.json" -- \
       "$bin/icma-prompt" --task "$task" --dataset "$dataset_file" --corpus "$train_file" --neighbours "$dir/neighbours.$split.tsv" \
-      --n-shot "$n_shot" --cutoff-len "$cutoff_len" --tokenizer "$model" $wrap --out "$dir/icma/$split.jsonl" "${common[@]}"
+      --n-shot "$n_shot" "${budget[@]}" --tokenizer "$model" $wrap --out "$dir/icma/$split.jsonl" "${common[@]}"
     stage "$task.prompts.direct_ft.$split" "$dir/direct_ft/$split.jsonl" "$dataset_file" "$model/config.json" -- \
-      "$bin/icma-prompt" --task "$task" --dataset "$dataset_file" --zero-shot --cutoff-len "$cutoff_len" --tokenizer "$model" \
+      "$bin/icma-prompt" --task "$task" --dataset "$dataset_file" --zero-shot "${budget[@]}" --tokenizer "$model" \
       $wrap --out "$dir/direct_ft/$split.jsonl" "${common[@]}"
   done
 
   # ---- fine-tuning, generation and scoring of both trained systems.
   for system in direct_ft icma; do
     s="$dir/$system"
-    trained=(--model "$model" --adapter "$s/train")
-    [[ $weights == model.safetensors ]] && trained=(--model "$s/train" --tokenizer "$model")
     stage "$task.$system.train" "$s/train/$weights" --clean "$s/train" "$s/train.jsonl" "$s/valid.jsonl" "$model/config.json" -- \
       "$bin/icma-train" --model "$model" --train "$s/train.jsonl" --valid "$s/valid.jsonl" --out "$s/train" \
-      --cutoff-len "$cutoff_len" "${lora[@]}" "${training[@]}" --resume "${common[@]}"
-    stage "$task.$system.generate" "$s/predictions.tsv" "$s/test.jsonl" "$s/train/$weights" -- \
+      --cutoff-len "$cutoff_len" "${lora[@]}" "${training[@]}" "${on_device[@]}" --resume "${common[@]}"
+    # The weights that generate: the final ones, or the profile's checkpoint.
+    from="$s/train"
+    if ((checkpoint > 0)); then
+      if [[ -e "$s/train/checkpoint-$checkpoint/$weights" ]]; then
+        from="$s/train/checkpoint-$checkpoint"
+      else
+        log "warning: $task $system: no train/checkpoint-$checkpoint (training ran fewer steps); generating with the final weights"
+      fi
+    fi
+    trained=(--model "$model" --adapter "$from")
+    [[ $weights == model.safetensors ]] && trained=(--model "$from" --tokenizer "$model")
+    stage "$task.$system.generate" "$s/predictions.tsv" "$s/test.jsonl" "$from/$weights" -- \
       "$bin/icma-generate" "${trained[@]}" --prompts "$s/test.jsonl" --out "$s/predictions.tsv" \
-      "${decoding[@]}" --resume "${common[@]}"
+      "${decoding[@]}" "${generate_on[@]}" --resume "${common[@]}"
   done
   eval_flags=(); [[ "$task" == mol2cap ]] && eval_flags=(--vocab "$vocab")
+  # 95% bootstrap intervals for every system; ICMA also paired with the other two.
   for system in retrieval_only direct_ft icma; do
-    s="$dir/$system"
-    stage "$task.$system.eval" "$s/metrics.json" "$s/predictions.tsv" -- \
-      "$bin/icma-eval" "$task" "$s/predictions.tsv" "${eval_flags[@]}" --json "$s/metrics.json" --threads "$threads"
+    s="$dir/$system" others=() paired=()
+    [[ $system == icma ]] && others=("$dir/direct_ft/predictions.tsv" "$dir/retrieval_only/predictions.tsv")
+    for other in "${others[@]}"; do paired+=(--paired "$other"); done
+    stage "$task.$system.eval" "$s/metrics.json" "$s/predictions.tsv" "${others[@]}" -- \
+      "$bin/icma-eval" "$task" "$s/predictions.tsv" "${eval_flags[@]}" "${paired[@]}" --json "$s/metrics.json" \
+      --threads "$threads" --seed 1
   done
   # Mol2Cap with T5 tokens, as the official ICMA code scores (naive_test.py: MolT5's tokenizer), when
   # spiece.model is there; a failure is reported and leaves the SciBERT scores standing.

@@ -161,6 +161,8 @@ const char* kFooter =
     "--early-stopping. Rows end at EOS, a --stop string, or --max-new-tokens. Each row samples from its own\n"
     "seed stream (--seed, row number), so batch size and --resume do not change the samples.\n"
     "Context: a prompt longer than the model's max_position_embeddings is an error (exit 2, with file:line);\n"
+    "--truncate-prompts-over N cuts longer prompts first, as the official ICMA inference does (with\n"
+    "--strip-prompts --truncate-prompts-over 1024 --keep-tokens 768: its settings one prompt at a time).\n"
     "a row whose prompt + answer fills the context stops there, with a warning.\n"
     "Resuming: finished rows are appended to OUT.partial (flushed after each batch); OUT is written\n"
     "atomically at the end and OUT.partial removed. After an interruption, --resume skips the rows in\n"
@@ -183,6 +185,7 @@ int main(int argc, char** argv) {
   Inputs in;
   icma::translate::TranslateOptions options;
   icma::model::GenerationOptions& g = options.generation;
+  std::string truncation_side = "left";
   add_model_options(app, in, options.batch_size);
   app.add_option("--smiles", in.smiles, "plain file, one SMILES per line: write captions (mol2cap)");
   app.add_option("--captions", in.captions, "plain file, one caption per line: write molecules (cap2mol)");
@@ -197,6 +200,23 @@ int main(int argc, char** argv) {
   app.add_option("--template", in.template_file, "prompt template file (JSON)");
   app.add_flag("--wrap-smiles", in.wrap_smiles, "write SMILES as [START_I_SMILES]...[END_I_SMILES] (Galactica)");
   app.add_option("--save-prompts", in.save_prompts, "also write the prompts as JSONL (to see what the model is asked)");
+  app.add_flag("--strip-prompts", options.strip_prompts,
+               "tokenise each prompt without its leading and trailing whitespace (str.strip(), as the official "
+               "ICMA inference does)");
+  auto* truncate_over = app.add_option("--truncate-prompts-over", options.truncate_over,
+                                       "prompts of more tokens are cut to --keep-tokens (the official ICMA "
+                                       "inference, over its cutoff C: the last C - 256); 0 = never")
+                            ->capture_default_str();
+  app.add_option("--keep-tokens", options.keep_tokens,
+                 "tokens a prompt cut by --truncate-prompts-over keeps (default: that limit)")
+      ->needs(truncate_over)
+      ->check(CLI::PositiveNumber);
+  app.add_option("--truncation-side", truncation_side,
+                 "with --truncate-prompts-over: left cuts the start and keeps the end, the question (the official "
+                 "code one prompt at a time); right keeps the start (its --batch_infer: the tokenizer's truncation)")
+      ->needs(truncate_over)
+      ->check(CLI::IsMember({"left", "right"}))
+      ->capture_default_str();
   app.add_flag("--resume", options.resume, "continue an interrupted run from OUT.partial");
   app.add_option("--max-new-tokens", g.max_new_tokens, "tokens generated per prompt at most")->capture_default_str();
   app.add_flag("--do-sample", g.do_sample, "sample instead of greedy search");
@@ -218,6 +238,7 @@ int main(int argc, char** argv) {
   add_model_options(*score, score_in, score_batch);
 
   return icma::run_app(app, common, argc, argv, [&] {
+    options.keep_end = truncation_side == "left";
     return score->parsed() ? run_score(score_in, score_batch, common) : run_generate(in, options, common);
   });
 }

@@ -13,7 +13,8 @@ instead be {"alias": "OTHER"}: the settings of configs/profiles/OTHER.json under
 
 --task prints one assignment a line, for `eval` in bash (every value shell-quoted):
     profile_name=quick, profile_dataset=, n_shot=2, cutoff_len=1024, retrieve_k=10, random_walk=0.5,
-    test_rows=100, retrieval_method=morgan, lora=(--lora-r 16 ...), training=(--max-steps 150 ...),
+    test_rows=100, retrieval_method=morgan, prompt_fit=drop_examples, checkpoint=0, generation_dtype=fp32,
+    lora=(--lora-r 16 ...), training=(--max-steps 150 ...),
     decoding=(--max-new-tokens 96 ...), pending=(names of the settings not applied yet)
 --steps N replaces the training length (--epochs / --max-steps) by --max-steps N; --test-rows N
 replaces test_rows. Numbers are passed on as written in the file (2e-4 stays 2e-4).
@@ -39,13 +40,23 @@ SCALARS = {
     "random_walk": (lambda v: is_number(v) and 0 <= v < 1, "a number in [0, 1)"),
     "test_rows": (lambda v: is_int(v) and v >= 0, "an integer >= 0 (0: the whole test set)"),
 }
-# Optional scalars, checked per task once the overrides are applied: name -> {task: (default, allowed)}.
+# Optional scalars, checked per task once the overrides are applied: name -> {task: (default, allowed)},
+# allowed a tuple of values or a (check, what the check wants) pair.
 # retrieval_method is icma-retrieve --method (reproduce.sh's index holds BM25 and fingerprints, GIN
 # embeddings with --gnn WEIGHTS, sentence embeddings with --sentence ST_DIR; reproduce.sh's --mol2cap-method and
-# --cap2mol-method override it).
+# --cap2mol-method override it). prompt_fit: how prompts meet cutoff_len, drop_examples (icma-prompt
+# leaves out the least similar examples until prompt + target fit) or truncate (the official code:
+# icma-prompt keeps every example and icma-train cuts prompt + target at the right end; test prompts are
+# cut by the decoding flags --truncate-prompts-over / --keep-last-tokens). checkpoint: the training
+# step whose weights generate (train/checkpoint-N), 0 = the final ones. generation_dtype: icma-generate
+# --dtype when reproduce.sh runs on a GPU (--device cuda); the CPU generates in fp32.
+_STEP = (lambda v: is_int(v) and v >= 0, "an integer >= 0 (0: the final weights)")
 OPTIONAL = {
     "retrieval_method": {"mol2cap": ("morgan", ("morgan", "rdk", "maccs", "gnn", "random")),
                          "cap2mol": ("bm25", ("bm25", "sentence", "random"))},
+    "prompt_fit": {task: ("drop_examples", ("drop_examples", "truncate")) for task in TASKS},
+    "checkpoint": {task: (0, _STEP) for task in TASKS},
+    "generation_dtype": {task: ("fp32", ("fp32", "fp16", "bf16")) for task in TASKS},
 }
 FLAG_GROUPS = ("lora", "training", "decoding")  # flags of icma-train, icma-train, icma-generate
 # Records of the official code's settings that no flag of the pipeline carries: "pending" (icma cannot
@@ -237,9 +248,13 @@ def load(path, task, steps=None, test_rows=None):
     for key, by_task in OPTIONAL.items():
         default, allowed = by_task[task]
         settings.setdefault(key, default)
-        if settings[key] not in allowed:
-            raise ProfileError("%s: %s for %s must be one of %s, not %s"
-                               % (path, key, task, ", ".join(allowed), json.dumps(settings[key])))
+        if isinstance(allowed, tuple) and len(allowed) == 2 and callable(allowed[0]):
+            check, wanted = allowed
+        else:
+            check, wanted = (lambda v, allowed=allowed: v in allowed), "one of " + ", ".join(allowed)
+        if not check(settings[key]):
+            raise ProfileError("%s: %s for %s must be %s, not %s"
+                               % (path, key, task, wanted, json.dumps(settings[key])))
     if steps is not None:
         kept = {k: v for k, v in settings["training"].items() if k not in ("--epochs", "--max-steps")}
         settings["training"] = dict(kept, **{"--max-steps": steps})
@@ -290,6 +305,9 @@ def run_settings(by_task):
         "training": one(lambda s: " ".join(flags(s["training"]))),
         "decoding": one(lambda s: " ".join(flags(s["decoding"]))),
         "retrieval": {"k": one(lambda s: s["retrieve_k"]), "random_walk": one(lambda s: s["random_walk"])},
+        "prompt_fit": one(lambda s: s["prompt_fit"]),
+        "checkpoint": one(lambda s: s["checkpoint"]),
+        "generation_dtype": one(lambda s: s["generation_dtype"]),
     }
     # The official settings this run does not apply (icma lacks the means yet), so a report says so.
     names = []

@@ -7,18 +7,13 @@
 #include "training_batch.hpp"
 
 namespace icma::model {
-namespace {
-
-// Python's str.strip() for the ASCII whitespace prompts can end with.
-std::string python_strip(const std::string& text) {
+std::string strip_prompt(const std::string& text) {
   const char* const whitespace = " \t\n\r\v\f";
   const auto first = text.find_first_not_of(whitespace);
   if (first == std::string::npos) return "";
   const auto last = text.find_last_not_of(whitespace);
   return text.substr(first, last - first + 1);
 }
-
-}  // namespace
 
 std::vector<TrainingExample> tokenize_prompt_targets(const std::vector<PromptTarget>& rows,
                                                      const tokenizer::Tokenizer& tokenizer, unsigned threads) {
@@ -27,7 +22,7 @@ std::vector<TrainingExample> tokenize_prompt_targets(const std::vector<PromptTar
   full_texts.reserve(rows.size());
   for (const PromptTarget& row : rows) {
     full_texts.push_back(row.prompt + row.target);
-    prompts.push_back(python_strip(row.prompt));
+    prompts.push_back(strip_prompt(row.prompt));
   }
   const auto prompt_ids = tokenizer.encode_batch(prompts, true, threads);
   const auto full_ids = tokenizer.encode_batch(full_texts, true, threads);

@@ -14,12 +14,36 @@
 #include "icma/core/random.hpp"
 #include "icma/data/partial_predictions.hpp"
 #include "icma/model/config.hpp"
+#include "icma/model/training_data.hpp"
 
 namespace icma::translate {
 namespace fs = std::filesystem;
 namespace {
 
 std::vector<uint32_t> to_u32(const std::vector<int64_t>& ids) { return {ids.begin(), ids.end()}; }
+
+// TranslateOptions::truncate_over / keep_tokens / keep_end: a prompt over the
+// limit keeps its end (the question; the examples before it lose their
+// start) or its start.
+void cut_long_prompts(std::vector<std::vector<int64_t>>& prompt_ids, const TranslateOptions& options) {
+  if (options.truncate_over == 0) return;
+  const std::size_t keep = options.keep_tokens > 0 ? options.keep_tokens : options.truncate_over;
+  std::size_t cut = 0;
+  for (std::vector<int64_t>& ids : prompt_ids) {
+    if (ids.size() <= options.truncate_over || ids.size() <= keep) continue;
+    const auto kept = static_cast<std::ptrdiff_t>(keep);
+    if (options.keep_end) {
+      ids.erase(ids.begin(), ids.end() - kept);
+    } else {
+      ids.resize(keep);
+    }
+    ++cut;
+  }
+  if (cut > 0) {
+    spdlog::info("{} prompts longer than {} tokens keep their {} {}", cut, options.truncate_over,
+                 options.keep_end ? "last" : "first", keep);
+  }
+}
 
 // Tabs would split the predictions file's columns.
 std::string clean_output(std::string text) {
@@ -97,13 +121,14 @@ TranslateSummary translate(const std::vector<Query>& queries, data::Task task, c
     std::vector<std::string> prompts, files;
     std::vector<std::size_t> lines;
     for (const Query& query : queries) {
-      prompts.push_back(query.prompt);
+      prompts.push_back(options.strip_prompts ? model::strip_prompt(query.prompt) : query.prompt);
       files.push_back(query.file);
       lines.push_back(query.line);
     }
     const auto encoded = tokenizer.encode_batch(prompts, true, options.threads);
     std::vector<std::vector<int64_t>> prompt_ids(encoded.size());
     for (std::size_t i = 0; i < encoded.size(); ++i) prompt_ids[i].assign(encoded[i].begin(), encoded[i].end());
+    cut_long_prompts(prompt_ids, options);
 
     const auto model = model::CausalLM::load(model_dir, load);
     const model::ModelConfig& config = model->config();

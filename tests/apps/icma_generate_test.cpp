@@ -313,6 +313,34 @@ TEST(IcmaGenerate, ScoreWritesLogProbabilitiesAndTokenCounts) {
   EXPECT_NEAR(std::stod(value), logprobs[0], 1e-4);
 }
 
+TEST(IcmaGenerate, PromptsShapedAsTheOfficialInference) {
+  // --strip-prompts: the model reads each prompt without its trailing newline, as if the file had none.
+  const std::string unstripped_rows = mol2cap_jsonl(2);
+  std::string stripped_rows = unstripped_rows;
+  for (std::size_t at; (at = stripped_rows.find("\\n\",\"target")) != std::string::npos;) stripped_rows.erase(at, 2);
+  ASSERT_NE(stripped_rows, unstripped_rows);
+  const std::string stripped_out = dir() + "/stripped.tsv", plain_out = dir() + "/already-stripped.tsv";
+  ASSERT_EQ(run(generate_args(write("strip.jsonl", unstripped_rows), stripped_out) + " --strip-prompts").exit_code, 0);
+  ASSERT_EQ(run(generate_args(write("stripped.jsonl", stripped_rows), plain_out)).exit_code, 0);
+  EXPECT_EQ(read(stripped_out), read(plain_out));
+
+  // A prompt longer than the model's 128 positions generates once cut to its last (or first) tokens.
+  const nlohmann::json long_row = {{"id", "long"}, {"task", "mol2cap"},
+                                   {"prompt", "Generate a caption for the molecule: " + std::string(150, 'C') + "\n"}};
+  const std::string long_prompts = write("long.jsonl", long_row.dump() + "\n");
+  const CommandResult end_kept =
+      run(generate_args(long_prompts, dir() + "/long.tsv") + " --truncate-prompts-over 100 --keep-tokens 90");
+  ASSERT_EQ(end_kept.exit_code, 0) << end_kept.output;
+  EXPECT_NE(end_kept.output.find("1 prompts longer than 100 tokens keep their last 90"), std::string::npos)
+      << end_kept.output;
+  const CommandResult start_kept = run(generate_args(long_prompts, dir() + "/long-right.tsv") +
+                                       " --truncate-prompts-over 100 --truncation-side right");
+  ASSERT_EQ(start_kept.exit_code, 0) << start_kept.output;
+  EXPECT_NE(start_kept.output.find("1 prompts longer than 100 tokens keep their first 100"), std::string::npos)
+      << start_kept.output;
+  EXPECT_EQ(run(generate_args(long_prompts, dir() + "/x.tsv") + " --keep-tokens 5").exit_code, 2);  // needs the limit
+}
+
 TEST(IcmaGenerate, BadInputExitsWithTwo) {
   const std::string prompts = write("bad-ok.jsonl", mol2cap_jsonl(1));
   const std::string out = dir() + "/bad.tsv";

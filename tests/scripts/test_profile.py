@@ -15,7 +15,7 @@ PYTHON = "/usr/bin/python3"
 # What reproduce.sh passed before profiles were files (its bash arrays, verbatim).
 QUICK = {
     "n_shot": "2", "cutoff_len": "1024", "retrieve_k": "10", "random_walk": "0.5", "test_rows": "100",
-    "profile_dataset": "", "pending": [],
+    "profile_dataset": "", "pending": [], "prompt_fit": "drop_examples", "checkpoint": "0", "generation_dtype": "fp32",
     "lora": ["--lora-r", "16", "--lora-alpha", "32", "--lora-dropout", "0.05"],
     "training": ["--max-steps", "150", "--lr", "2e-3", "--global-batch", "8", "--micro-batch", "4",
                  "--warmup-steps", "10", "--save-steps", "25", "--eval-steps", "50"],
@@ -26,17 +26,19 @@ QUICK = {
 PAPER = {
     "n_shot": "2", "cutoff_len": "1024", "retrieve_k": "10", "random_walk": "0.5", "test_rows": "0",
     "profile_dataset": "chebi20", "retrieval_method": "gnn", "lora": [],
+    "prompt_fit": "truncate", "checkpoint": "8000", "generation_dtype": "fp16",
     "training": ["--full", "--epochs", "10", "--lr", "2e-4", "--global-batch", "32", "--micro-batch", "4",
                  "--warmup-steps", "1000", "--schedule", "linear", "--train-on-inputs", "--no-group-by-length",
                  "--save-steps", "1000", "--eval-steps", "1000"],
     "decoding": ["--do-sample", "--temperature", "0.7", "--top-p", "0.85", "--top-k", "40", "--num-beams", "1",
-                 "--max-new-tokens", "256", "--repetition-penalty", "1.0", "--batch-size", "8"],
-    "pending": ["train_truncation", "inference_truncation", "checkpoint", "generation_dtype"],
+                 "--max-new-tokens", "256", "--repetition-penalty", "1.0", "--batch-size", "8", "--strip-prompts",
+                 "--truncate-prompts-over", "1024", "--keep-tokens", "768", "--truncation-side", "left"],
+    "pending": [],
 }
 PAPER_CAP2MOL = dict(PAPER, n_shot="4", cutoff_len="2048", retrieval_method="bm25",
                      decoding=[("0.8" if x == "1.0" else x) for x in PAPER["decoding"]])
 VARIABLES = ["profile_name", "profile_dataset", "n_shot", "cutoff_len", "retrieve_k", "random_walk", "test_rows",
-             "retrieval_method"]
+             "retrieval_method", "prompt_fit", "checkpoint", "generation_dtype"]
 ARRAYS = ["lora", "training", "decoding", "pending"]
 
 
@@ -87,8 +89,7 @@ class TheProfilesOfReproduce(unittest.TestCase):
             "lora": "", "training": " ".join(PAPER["training"]),
             "decoding": {"mol2cap": " ".join(PAPER["decoding"]), "cap2mol": " ".join(PAPER_CAP2MOL["decoding"])},
             "retrieval": {"k": 10, "random_walk": 0.5},
-            "pending": {"train_truncation": "right", "inference_truncation": {"cutoff_len": 1024, "keep": "last", "tokens": 768},
-                        "checkpoint": 8000, "generation_dtype": "fp16"}})
+            "prompt_fit": "truncate", "checkpoint": 8000, "generation_dtype": "fp16"})
         quick = json.loads(run("quick", "--settings").stdout)
         self.assertNotIn("pending", quick)
 

@@ -56,9 +56,11 @@ EVERY = {
     "decoding --top-k": ("40", [E("inference.py", 41, "default=40")]),
     "decoding --num-beams": ("1", [E("inference.py", 42, "default=1")]),
     "decoding --max-new-tokens": ("256", [E("inference.py", 44, "default=256")]),
-    "pending train_truncation": ("right", [E("icma_train.py", 119, "truncation=True"),
-                                           E("icma_train.py", 120, "max_length=args.cutoff_len")]),
-    "pending generation_dtype": ("fp16", [E("inference.py", 163, "model.half()")]),
+    "prompt_fit": ("truncate", [E("icma_train.py", 119, "truncation=True"),
+                                E("icma_train.py", 120, "max_length=args.cutoff_len")]),
+    "generation_dtype": ("fp16", [E("inference.py", 163, "model.half()")]),
+    "decoding --strip-prompts": (True, [E("dataset.py", 460, "self.data.append(mol.strip())"),
+                                        E("dataset.py", 517, "self.data.append(cap.strip())")]),
     "built_in sequence_reversal": (True, [E("dataset.py", 404, "reverse = True")]),
 }
 PER_TASK = {
@@ -106,8 +108,18 @@ PER_MODEL = {
         "pending training_precision": ("int8 base, fp16", [E("run_train.bash", 466, "--int8 --fp16")]),
     }),
 }
-KEEP_LAST = {"cutoff_len": 1024, "keep": "last", "tokens": 768}
-KEEP_FIRST = {"cutoff_len": 1024, "keep": "first", "tokens": 1024}
+# Test prompts over the inference cutoff (1024): one at a time they keep their last 768 tokens, with
+# --batch_infer (the tokenizer's truncation) their first 1024.
+KEEP_LAST = ("1024", "768", "left")
+KEEP_FIRST = ("1024", "1024", "right")
+
+
+def inference_truncation(keep, evidence):
+    over, tokens, side = keep
+    return {"decoding --truncate-prompts-over": (over, evidence), "decoding --keep-tokens": (tokens, evidence),
+            "decoding --truncation-side": (side, evidence)}
+
+
 TRUNCATION_LAST = [E("inference.py", 34, '"--cutoff_len", type=int, default=1024'), E("inference.py", 289, "256-args.cutoff_len")]
 TRUNCATION_FIRST = [E("inference.py", 34, '"--cutoff_len", type=int, default=1024'), E("inference.py", 118, "truncation=True"),
                     E("run_train.bash", 453, "--batch_infer")]
@@ -120,8 +132,8 @@ def chebi20(train, test, n_shot, cutoff):
         "n_shot": n_shot,
         "cutoff_len": cutoff,
         "training --train-on-inputs": (True, [E("run_train.bash", train, "--train_on_inputs")]),
-        "pending checkpoint": (8000, [E("run_train.bash", test, "/checkpoint-8000/")]),
-        "pending inference_truncation": (KEEP_LAST, TRUNCATION_LAST + [E("run_train.bash", test, "--batch_infer", False)]),
+        "checkpoint": (8000, [E("run_train.bash", test, "/checkpoint-8000/")]),
+        **inference_truncation(KEEP_LAST, TRUNCATION_LAST + [E("run_train.bash", test, "--batch_infer", False)]),
     }
 
 
@@ -133,9 +145,9 @@ def pubchem324k(n_shot, cutoff, truncation, test):
         "cutoff_len": cutoff,
         "training --train-on-inputs": (ABSENT, [E("run_train.bash", 440, "--train_on_inputs", False),
                                                 E("run_train.bash", 452, "--train_on_inputs", False)]),
-        "pending checkpoint": (3750, [E("run_train.bash", 453, "/checkpoint-3750/")]),
-        "pending inference_truncation": (truncation, (TRUNCATION_FIRST if truncation == KEEP_FIRST else
-                                                      TRUNCATION_LAST + [E("run_train.bash", test, "--batch_infer", False)])),
+        "checkpoint": (3750, [E("run_train.bash", 453, "/checkpoint-3750/")]),
+        **inference_truncation(truncation, TRUNCATION_FIRST if truncation == KEEP_FIRST else
+                               TRUNCATION_LAST + [E("run_train.bash", test, "--batch_infer", False)]),
     }
 
 

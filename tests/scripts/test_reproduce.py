@@ -127,10 +127,19 @@ class Reproduce(unittest.TestCase):
             settings = json.load(f)["settings"]
         self.assertEqual(settings["retrieval"]["mol2cap"], "rdk")
         self.assertIn("without --gnn WEIGHTS", settings["retrieval"]["note"])
-        self.assertEqual(settings["pending"]["checkpoint"], 8000)
+        self.assertEqual(settings["checkpoint"], 8000)
+        self.assertNotIn("pending", settings)  # every official setting of this profile is applied
+        # Official prompt fitting: training prompts keep every example (icma-train cuts them), test prompts
+        # are stripped and keep their last 768 tokens over 1024.
+        for args in self.calls_of(calls, "icma-prompt"):
+            if "--retrieval-only" not in args:
+                self.assertNotIn("--cutoff-len", args)
+        for args in generates:
+            self.assertIn("--strip-prompts", args)
+            self.assertEqual(args[args.index("--keep-tokens") + 1], "768")
         with open(os.path.join(run, "report.md")) as f:
             report = f.read()
-        self.assertIn("pending.checkpoint", report)
+        self.assertIn("checkpoint", report)
 
     def translate(self, run, *args):
         """The icma-generate call of scripts/translate.sh on a run."""

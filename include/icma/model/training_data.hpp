@@ -37,6 +37,10 @@ struct TrainingExample {
   int64_t loss_from = 0;  // tokens at this index and after count in the loss
 };
 
+// The prompt as the official code measures it: Python's str.strip() (ASCII
+// whitespace). Its inference also tokenises stripped prompts.
+std::string strip_prompt(const std::string& prompt);
+
 // The target-span rule above, for each row (no cutoff): loss_from is the
 // index of the first target token.
 std::vector<TrainingExample> tokenize_prompt_targets(const std::vector<PromptTarget>& rows,

@@ -51,6 +51,15 @@ struct TranslateOptions {
   // in here; seed is the run's seed: row i samples from the stream (seed, i),
   // so batch size, order and resuming leave samples unchanged.
   model::GenerationOptions generation;
+  // The prompt as the model reads it. The official ICMA inference strips each
+  // prompt (str.strip()); over its cutoff C, one prompt at a time keeps its
+  // last C - 256 tokens (truncate_over C, keep_tokens C - 256, keep_end), and
+  // batched (--batch_infer) keeps its first C (the tokenizer's right-side
+  // truncation: keep_end false).
+  bool strip_prompts = false;
+  std::size_t truncate_over = 0;  ///< prompts of more tokens are cut; 0 = never
+  std::size_t keep_tokens = 0;    ///< tokens a cut prompt keeps; 0 = truncate_over
+  bool keep_end = true;           ///< a cut prompt keeps its end (true) or its start
   std::size_t batch_size = 8;
   bool resume = false;  ///< continue OUT.partial (or accept a complete OUT) instead of starting over
   unsigned threads = 1;
