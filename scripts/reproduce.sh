@@ -137,8 +137,9 @@ prepare_data "$data_dir" "$dataset" "$run" "$test_rows"
 declare -A split_file=([train]="$train_file" [valid]="$valid_file" [test]="$test_file")
 
 # ---- model ----------------------------------------------------------------------
+model_origin=given
 if [[ -z "$model" ]]; then
-  model="$run/model"
+  model="$run/model" model_origin=embedded
   stage model.init "$model/model.safetensors" "$root/configs/models/tiny-llama.json" "$train_file" -- \
     "$bin/icma-train" init --config "$root/configs/models/tiny-llama.json" --corpus "$train_file" --out "$model" "${common[@]}"
 fi
@@ -146,7 +147,7 @@ fi
 
 # ---- run.json: what this run is, for the report (write_json.py escapes every value).
 settings="$("$py" "$lib/profile.py" "$profile" --settings "${overrides[@]}")"
-"$py" "$lib/write_json.py" "$run/run.json" dataset="$dataset" profile="$profile" model="$model" "${tasks[@]/#/tasks[]=}" \
+"$py" "$lib/write_json.py" "$run/run.json" dataset="$dataset" profile="$profile" model="$model" model_origin="$model_origin" "${tasks[@]/#/tasks[]=}" \
   data.train="$train_file" data.valid="$valid_file" data.test="$test_file" data.vocab="$vocab" data.spiece="$spiece" \
   settings:="$settings" settings.retrieval.mol2cap="${method_of[mol2cap]}" settings.retrieval.cap2mol="${method_of[cap2mol]}" \
   ${retrieval_note:+settings.retrieval.note="$retrieval_note"} \

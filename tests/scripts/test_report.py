@@ -186,6 +186,44 @@ class Reports(TempDirTest):
         self.assertIn("Training time", text)
         self.assertIn("| ICMA | 400 |", text)
 
+    def write_statistics(self, run, task, difference, p_value, model_origin):
+        """Intervals for every system and ICMA's paired comparisons, as icma-eval --paired writes them."""
+        with open(os.path.join(run, "run.json")) as f:
+            run_json = json.load(f)
+        write_json(os.path.join(run, "run.json"), dict(run_json, model_origin=model_origin))
+        for system in SCALE:
+            path = os.path.join(run, task, system, "metrics.json")
+            with open(path) as f:
+                data = json.load(f)
+            data["intervals"] = {k: [v * 0.9, v * 1.1] for k, v in data["metrics"].items()}
+            if system == "icma":
+                key = "bleu4" if task == "mol2cap" else "bleu"
+                data["comparisons"] = [
+                    {"against": os.path.join(run, task, other, "predictions.tsv"),
+                     "metrics": {key: {"difference": difference, "interval": [difference - 0.01, difference + 0.01],
+                                       "p_value": p_value}}}
+                    for other in ("direct_ft", "retrieval_only")]
+            write_json(path, data)
+
+    def test_intervals_paired_tests_and_what_the_run_shows(self):
+        run = os.path.join(self.dir, "statistics")
+        make_complete_run(run)
+        self.write_statistics(run, "mol2cap", 0.0123, 0.004, "given")
+        self.write_statistics(run, "cap2mol", -0.02, 0.01, "embedded")
+        status, out, _ = run_report("--run", run, "--no-plots")
+        self.assertEqual(status, 0)
+        self.assertIn("| ICMA (ours) | 0.5315 [0.478, 0.585] |", out)
+        self.assertIn("| ICMA − direct fine-tuning | — | +0.0123 (p 0.004) |", out)
+        self.assertIn("ICMA beats direct fine-tuning on BLEU-4 (+0.0123, paired bootstrap p = 0.004).", out)
+        self.assertIn("ICMA is **below** direct fine-tuning on BLEU (-0.0200, p = 0.010).", out)
+        # The embedded tiny model's run says why; a given model's does not guess.
+        cap2mol = out[out.index("Cap2Mol"):]
+        self.assertIn("trained from scratch", cap2mol)
+        self.assertNotIn("trained from scratch", out[:out.index("Cap2Mol")])
+        text = read(os.path.join(run, "report.md"))
+        self.assertIn("**What this run shows:** ICMA beats direct fine-tuning", text)
+        self.assertIn("95% bootstrap confidence intervals", text)
+
     @unittest.skipUnless(HAVE_GNUPLOT, "gnuplot is not installed (apt-get install gnuplot-nox)")
     def test_complete_run_plots(self):
         run = os.path.join(self.dir, "full")
