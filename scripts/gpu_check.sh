@@ -43,9 +43,9 @@ cmake -S . -B build-gpu "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DICMA_CHEM
 cmake --build build-gpu --parallel "$(nproc)" >> "$out/build.log" 2>&1 || { tail -40 "$out/build.log"; exit 1; }
 
 echo "gpu_check: C++ tests"
-(cd build-gpu && ctest --output-on-failure -R 'LogitsParity|MixedPrecision|GradientCheckpointing|Generation|Training' \
+(cd build-gpu && ctest --output-on-failure -R 'LogitsParity|MixedPrecision|GradientCheckpointing|Generation|Training|SentenceReference' \
   > "$out/ctest.log" 2>&1) || true
-grep -E "tests passed|bf16 on CUDA|loss after" "$out/ctest.log" | tee -a "$out/summary.md" || true
+grep -E "tests passed|bf16 on CUDA|loss after|on CUDA: max" "$out/ctest.log" | tee -a "$out/summary.md" || true
 grep -h "bf16 on CUDA\|loss after" build-gpu/Testing/Temporary/LastTest.log >> "$out/summary.md" 2>/dev/null || true
 
 echo "gpu_check: parity with Transformers and PEFT"

@@ -74,7 +74,7 @@ std::vector<icma::prompt::PromptRecord> prompts_for_plain_inputs(const Inputs& i
     prompts = icma::prompt::assemble_prompts(templates, queries, nullptr, nullptr, "", options);
   } else {
 #ifdef ICMA_WITH_CHEMISTRY
-    const icma::incontext::ExampleSource source{in.index, in.method, in.gnn, in.sentence, in.allow_stale};
+    const icma::incontext::ExampleSource source{in.index, in.method, in.gnn, in.sentence, in.device, in.allow_stale};
     prompts = icma::incontext::prompts_with_examples(queries, source, templates, options, common.seed);
 #else
     throw InputError("--index needs the chemistry modules, which this icma was built without (-DICMA_CHEMISTRY=OFF)");

@@ -23,6 +23,7 @@
 #include "icma/gnn/pretrain.hpp"
 #include "icma/retrieval/corpus_index.hpp"
 #include "icma/sentence/caption_embedder.hpp"
+#include "icma/weights/device.hpp"
 
 namespace {
 
@@ -37,6 +38,7 @@ struct BuildFlags {
   std::size_t gnn_batch_size = 2048;
   std::string sentence;
   std::size_t sentence_batch_size = 32;
+  std::string device = "cpu";  // of the sentence encoder
 };
 
 // gnn-pretrain's flags that are not PretrainOptions fields.
@@ -110,6 +112,8 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingDirectory);
   build->add_option("--sentence-batch-size", flags.sentence_batch_size, "captions per encoder forward pass")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  build->add_option("--device", flags.device, "where --sentence encodes the captions: cpu, cuda or cuda:N")
       ->capture_default_str();
 
   PretrainFlags pretrain_flags;
@@ -195,7 +199,8 @@ int main(int argc, char** argv) {
     // Loaded before any indexing, so that a bad model directory stops the build at once.
     std::optional<icma::sentence::CaptionEmbedder> sentence;
     if (!flags.sentence.empty()) {
-      sentence.emplace(flags.sentence, options.threads, flags.sentence_batch_size);
+      sentence.emplace(flags.sentence, options.threads, flags.sentence_batch_size,
+                       icma::weights::parse_device(flags.device));
       options.sentence = [&sentence](const std::vector<std::string>& captions) {
         return icma::retrieval::CorpusEmbeddings{sentence->embed(captions, "sentence embeddings"), sentence->info()};
       };

@@ -33,6 +33,7 @@ struct RetrieveFlags {
   std::string bad_rows = "fail";
   std::string gnn;
   std::string sentence;
+  std::string device = "cpu";  // of the sentence encoder
 };
 
 }  // namespace
@@ -63,6 +64,9 @@ int main(int argc, char** argv) {
   app.add_option("--sentence", flags.sentence,
                  "sentence-transformers directory for --method sentence when the index's own has moved (same weights, "
                  "config and tokenizer files by SHA-256)");
+  app.add_option("--device", flags.device,
+                 "where --method sentence encodes the queries: cpu, cuda or cuda:N")
+      ->capture_default_str();
   app.add_option("--k", flags.k, "neighbours retrieved per query")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--out", flags.out, "neighbour file to write (query_id<TAB>neighbour_id<TAB>score)")->required();
   app.add_option("--exclude-self", flags.exclude_self,
@@ -114,7 +118,7 @@ int main(int argc, char** argv) {
     }
 
     const RetrievalResult result =
-        icma::incontext::retrieve(index, flags.index_dir, queries, options, flags.gnn, flags.sentence);
+        icma::incontext::retrieve(index, flags.index_dir, queries, options, flags.gnn, flags.sentence, flags.device);
     icma::data::write_neighbour_file(flags.out, result.queries);
     spdlog::info("{} queries, neighbours written to {}", result.queries.size(), flags.out);
     if (result.unparsable_queries > 0) {

@@ -8,6 +8,7 @@
 #include "icma/core/error.hpp"
 #include "icma/core/sha256.hpp"
 #include "icma/gnn/index_embedder.hpp"
+#include "icma/weights/device.hpp"
 #include "icma/sentence/caption_embedder.hpp"
 
 namespace icma::incontext {
@@ -42,7 +43,7 @@ data::EmbeddingRows embed_query_smiles(const retrieval::CorpusIndex& index, cons
 // its weights, config and tokenizer files must still hash as recorded.
 data::EmbeddingRows embed_query_captions(const retrieval::CorpusIndex& index, const std::string& index_dir,
                                          const data::Dataset& queries, const std::string& override_dir,
-                                         unsigned threads) {
+                                         unsigned threads, const std::string& device) {
   index.sentence();  // a clear error if the index has none
   const nlohmann::json& recorded = index.manifest().at("sentence").at("model");
   const std::string dir = override_dir.empty() ? recorded.at("path").get<std::string>() : override_dir;
@@ -62,7 +63,7 @@ data::EmbeddingRows embed_query_captions(const retrieval::CorpusIndex& index, co
                                  (changed.empty() ? std::string("files differ") : changed + " differ") +
                                  "); rebuild the index or pass the right --sentence");
   }
-  const sentence::CaptionEmbedder embedder(dir, threads);
+  const sentence::CaptionEmbedder embedder(dir, threads, 32, weights::parse_device(device));
   std::vector<std::string> captions;
   captions.reserve(queries.records.size());
   for (const auto& record : queries.records) captions.push_back(record.description);
@@ -73,13 +74,14 @@ data::EmbeddingRows embed_query_captions(const retrieval::CorpusIndex& index, co
 
 retrieval::RetrievalResult retrieve(const retrieval::CorpusIndex& index, const std::string& index_dir,
                                     const data::Dataset& queries, retrieval::RetrieveOptions options,
-                                    const std::string& gnn_weights, const std::string& sentence_model) {
+                                    const std::string& gnn_weights, const std::string& sentence_model,
+                                    const std::string& sentence_device) {
   std::optional<data::EmbeddingRows> query_embeddings;
   if (options.method == retrieval::RetrievalMethod::gnn) {
     query_embeddings = embed_query_smiles(index, index_dir, queries, gnn_weights, options.threads);
     options.query_embeddings = &*query_embeddings;
   } else if (options.method == retrieval::RetrievalMethod::sentence) {
-    query_embeddings = embed_query_captions(index, index_dir, queries, sentence_model, options.threads);
+    query_embeddings = embed_query_captions(index, index_dir, queries, sentence_model, options.threads, sentence_device);
     options.query_embeddings = &*query_embeddings;
   }
   return retrieval::retrieve(index, queries, options);
@@ -104,7 +106,8 @@ prompt::AssembledPrompts prompts_with_examples(const data::Dataset& queries, con
   const retrieval::CorpusIndex index = retrieval::CorpusIndex::open(source.index_dir, source.allow_stale);
   const std::string corpus_path = index.manifest().at("corpus").at("path").get<std::string>();
   const retrieval::RetrievalResult result =
-      retrieve(index, source.index_dir, queries, retrieve_options, source.gnn_weights, source.sentence_model);
+      retrieve(index, source.index_dir, queries, retrieve_options, source.gnn_weights, source.sentence_model,
+               source.sentence_device);
   if (result.unparsable_queries > 0) {
     spdlog::warn("{} SMILES quer{} did not parse: zero-shot prompts for them", result.unparsable_queries,
                  result.unparsable_queries == 1 ? "y" : "ies");

@@ -13,6 +13,7 @@
 #include "icma/core/atomic_file.hpp"
 #include "icma/core/error.hpp"
 #include "icma/model/checkpoint.hpp"
+#include "icma/weights/device.hpp"
 #include "icma/weights/state_dict.hpp"
 #include "icma/weights/tensor_file.hpp"
 
@@ -207,23 +208,7 @@ torch::Dtype parse_dtype(const std::string& name) {
   throw InputError("unknown --dtype '" + name + "' (use fp32, fp16 or bf16)");
 }
 
-torch::Device parse_device(const std::string& name) {
-  std::optional<torch::Device> device;
-  try {
-    device.emplace(name);
-  } catch (const std::exception&) {
-    throw InputError("unknown --device '" + name + "' (use cpu, cuda or cuda:N)");
-  }
-  if (!device->is_cpu() && !device->is_cuda()) throw InputError("unknown --device '" + name + "' (use cpu, cuda or cuda:N)");
-  if (device->is_cuda()) {
-    if (!torch::cuda::is_available()) throw InputError("--device " + name + ": this LibTorch has no CUDA device available");
-    if (device->has_index() && device->index() >= static_cast<int>(torch::cuda::device_count())) {
-      throw InputError("--device " + name + ": there are " + std::to_string(torch::cuda::device_count()) +
-                       " CUDA device(s)");
-    }
-  }
-  return *device;
-}
+torch::Device parse_device(const std::string& name) { return weights::parse_device(name); }
 
 LoadOptions load_options(const std::string& dtype, const std::string& device, const std::filesystem::path& adapter) {
   LoadOptions options;

@@ -7,10 +7,11 @@
 
 namespace icma::sentence {
 
-CaptionEmbedder::CaptionEmbedder(const std::string& model_dir, unsigned threads, std::size_t batch_size)
+CaptionEmbedder::CaptionEmbedder(const std::string& model_dir, unsigned threads, std::size_t batch_size,
+                                 torch::Device device)
     : threads_(std::max(1u, threads)), batch_size_(batch_size) {
   at::set_num_threads(static_cast<int>(threads_));
-  model_ = SentenceModel::load(model_dir);
+  model_ = SentenceModel::load(model_dir, device);
   nlohmann::json model = fingerprint_model_files(model_->layout());
   model["path"] = std::filesystem::absolute(model_dir).lexically_normal().string();
   const EncoderConfig& config = model_->encoder().config();

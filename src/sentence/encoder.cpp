@@ -61,12 +61,29 @@ struct TransformerEncoder::Impl {
   torch::Tensor token_type_0;  // [H]: every token is of type 0 (single sentences)
   torch::Tensor embedding_norm_weight, embedding_norm_bias;
   std::vector<Layer> layers;
+
+  // Every weight moved to `device` (a no-op on the CPU, where they are).
+  void to(torch::Device device) {
+    for (torch::Tensor* t : {&word_embeddings, &position_embeddings, &token_type_0, &embedding_norm_weight,
+                             &embedding_norm_bias}) {
+      *t = t->to(device);
+    }
+    for (Layer& l : layers) {
+      for (torch::Tensor* t : {&l.qkv_weight, &l.qkv_bias, &l.attention_out_weight, &l.attention_out_bias,
+                               &l.attention_norm_weight, &l.attention_norm_bias, &l.intermediate_weight,
+                               &l.intermediate_bias, &l.output_weight, &l.output_bias, &l.output_norm_weight,
+                               &l.output_norm_bias}) {
+        *t = t->to(device);
+      }
+    }
+  }
 };
 
 TransformerEncoder::TransformerEncoder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 TransformerEncoder::~TransformerEncoder() = default;
 
 const EncoderConfig& TransformerEncoder::config() const { return impl_->config; }
+torch::Device TransformerEncoder::device() const { return impl_->word_embeddings.device(); }
 
 std::filesystem::path find_encoder_weights(const std::filesystem::path& model_dir) {
   for (const char* name : {"model.safetensors", "pytorch_model.bin"}) {
@@ -105,7 +122,8 @@ weights::TensorMap normalise_encoder_weights(const EncoderConfig& config, weight
   return out;
 }
 
-std::unique_ptr<TransformerEncoder> TransformerEncoder::load(const std::filesystem::path& model_dir) {
+std::unique_ptr<TransformerEncoder> TransformerEncoder::load(const std::filesystem::path& model_dir,
+                                                             torch::Device device) {
   EncoderConfig config = EncoderConfig::load(model_dir / "config.json");
   const std::filesystem::path file = find_encoder_weights(model_dir);
   std::vector<std::string> dropped;
@@ -113,7 +131,9 @@ std::unique_ptr<TransformerEncoder> TransformerEncoder::load(const std::filesyst
   if (!dropped.empty()) {
     spdlog::debug("{}: not part of the encoder, ignored: {}", file.string(), weights::join_weight_names(dropped));
   }
-  return from_tensors(std::move(config), tensors, file.string());
+  auto encoder = from_tensors(std::move(config), tensors, file.string());
+  if (!device.is_cpu()) encoder->impl_->to(device);
+  return encoder;
 }
 
 std::unique_ptr<TransformerEncoder> TransformerEncoder::from_tensors(EncoderConfig config,
@@ -176,7 +196,9 @@ torch::Tensor TransformerEncoder::forward(const torch::Tensor& input_ids, const 
     throw InputError("a sequence of " + std::to_string(tokens) + " tokens is longer than the encoder's " +
                      std::to_string(config.max_sequence_length()) + " positions");
   }
-  const torch::Tensor ids = input_ids.to(torch::kInt64);
+  const torch::Device device = m.word_embeddings.device();
+  const torch::Tensor ids = input_ids.to(device, torch::kInt64);
+  const auto floats = torch::TensorOptions().dtype(torch::kFloat32).device(device);
 
   torch::Tensor positions;
   if (config.positions_after_padding) {
@@ -185,7 +207,7 @@ torch::Tensor TransformerEncoder::forward(const torch::Tensor& input_ids, const 
     const torch::Tensor real = ids.ne(config.pad_token_id).to(torch::kInt64);
     positions = real.cumsum(1).mul_(real).add_(config.pad_token_id);
   } else {
-    positions = torch::arange(tokens, torch::kInt64).unsqueeze(0).expand({batch, tokens});
+    positions = torch::arange(tokens, ids.options()).unsqueeze(0).expand({batch, tokens});
   }
   // As HF adds them: (word + token type) + position.
   torch::Tensor x = m.word_embeddings.index_select(0, ids.reshape(-1)).view({batch, tokens, hidden});
@@ -195,7 +217,7 @@ torch::Tensor TransformerEncoder::forward(const torch::Tensor& input_ids, const 
 
   // HF's extended attention mask: 0 for real tokens, the float32 minimum for
   // padding, added to every query's scores.
-  const torch::Tensor mask_bias = (1 - attention_mask.to(torch::kFloat32))
+  const torch::Tensor mask_bias = (1 - attention_mask.to(device, torch::kFloat32))
                                       .mul_(std::numeric_limits<float>::lowest())
                                       .view({batch, 1, 1, tokens});
   const double sqrt_head_dim = std::sqrt(static_cast<double>(head_dim));
@@ -205,9 +227,9 @@ torch::Tensor TransformerEncoder::forward(const torch::Tensor& input_ids, const 
   // the projections to queries, keys and values [B*T, 3H], the same as
   // heads side by side [3, B*heads, T, head_dim], the intermediate
   // activations [B*T, intermediate].
-  torch::Tensor qkv_rows = torch::empty({rows, 3 * hidden}, torch::kFloat32);
-  torch::Tensor qkv = torch::empty({3, batch * heads, tokens, head_dim}, torch::kFloat32);
-  torch::Tensor inner = torch::empty({rows, config.intermediate_size}, torch::kFloat32);
+  torch::Tensor qkv_rows = torch::empty({rows, 3 * hidden}, floats);
+  torch::Tensor qkv = torch::empty({3, batch * heads, tokens, head_dim}, floats);
+  torch::Tensor inner = torch::empty({rows, config.intermediate_size}, floats);
   for (const Impl::Layer& layer : m.layers) {
     // Contiguous heads: batched products of contiguous blocks run several
     // times faster than HF's matmul on permuted views when threads compete

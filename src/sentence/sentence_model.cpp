@@ -52,12 +52,12 @@ std::string python_strip(std::string_view text) {
 SentenceModel::SentenceModel(SentenceModelLayout layout, tokenizer::Tokenizer tokenizer)
     : layout_(std::move(layout)), tokenizer_(std::move(tokenizer)) {}
 
-std::unique_ptr<SentenceModel> SentenceModel::load(const fs::path& dir) {
+std::unique_ptr<SentenceModel> SentenceModel::load(const fs::path& dir, torch::Device device) {
   SentenceModelLayout layout = SentenceModelLayout::read(dir);
   tokenizer::Tokenizer tokenizer = tokenizer::Tokenizer::load(layout.transformer_dir.string());
   std::unique_ptr<SentenceModel> model(new SentenceModel(std::move(layout), std::move(tokenizer)));
   const SentenceModelLayout& parts = model->layout_;
-  model->encoder_ = TransformerEncoder::load(parts.transformer_dir);
+  model->encoder_ = TransformerEncoder::load(parts.transformer_dir, device);
   const EncoderConfig& config = model->encoder_->config();
 
   std::optional<std::int64_t> max_seq_length;
@@ -146,12 +146,13 @@ torch::Tensor SentenceModel::encode(const std::vector<std::string>& texts, const
         mask_rows[row][t] = 1;
       }
     }
-    torch::Tensor embeddings = pool(pooling_, encoder_->forward(input, mask), mask);
+    const torch::Tensor token_embeddings = encoder_->forward(input, mask);
+    torch::Tensor embeddings = pool(pooling_, token_embeddings, mask.to(token_embeddings.device()));
     if (layout_.normalize) {
       // torch.nn.functional.normalize(p=2, dim=1): x / max(|x|, 1e-12).
       embeddings = embeddings / embeddings.norm(2, {1}, /*keepdim=*/true).clamp_min(1e-12);
     }
-    embeddings = embeddings.contiguous();
+    embeddings = embeddings.to(torch::kCPU).contiguous();
     for (std::size_t row = 0; row < count; ++row) {
       std::copy_n(embeddings.data_ptr<float>() + row * dim, dim, out_rows + order[start + row] * dim);
     }
@@ -163,9 +164,11 @@ torch::Tensor SentenceModel::encode(const std::vector<std::string>& texts, const
   // region): no thread waits for another inside a layer, which keeps the
   // cores busy even when other processes compete for them. Threads take the
   // next batch as they finish (the first batches are the longest).
-  const std::size_t workers = std::min<std::size_t>(
-      {static_cast<std::size_t>(std::max(1u, options.threads)), static_cast<std::size_t>(at::get_num_threads()),
-       starts.size()});
+  const std::size_t workers =
+      encoder_->device().is_cpu()
+          ? std::min<std::size_t>({static_cast<std::size_t>(std::max(1u, options.threads)),
+                                   static_cast<std::size_t>(at::get_num_threads()), starts.size()})
+          : 1;
   std::atomic<std::size_t> next{0};
   at::parallel_for(0, static_cast<std::int64_t>(workers), 1, [&](std::int64_t, std::int64_t) {
     for (std::size_t batch = next++; batch < starts.size(); batch = next++) encode_batch(starts[batch]);

@@ -141,6 +141,27 @@ TEST_F(SentenceCommands, SentenceSearchesCaptionsNotMolecules) {
   EXPECT_EQ(result.output.rfind("icma-retrieve: error: --method sentence searches captions", 0), 0u) << result.output;
 }
 
+TEST_F(SentenceCommands, TheEncoderRunsOnTheDeviceAsked) {
+  // Without a GPU, CUDA is refused in one line; with one, CUDA gives the CPU's neighbours.
+  const std::string on_cpu = *dir_ + "/device-cpu.tsv", on_gpu = *dir_ + "/device-cuda.tsv";
+  ASSERT_EQ(retrieve("--task cap2mol --method sentence --out " + on_cpu).exit_code, 0);
+  const CommandResult result = retrieve("--task cap2mol --method sentence --device cuda --out " + on_gpu);
+  const std::string no_cuda = "icma-retrieve: error: --device cuda: this LibTorch has no CUDA device available\n";
+  if (result.output == no_cuda) {
+    EXPECT_EQ(result.exit_code, 2);
+    const CommandResult build = testing::run_command(
+        "icma-index", "build --corpus " + queries_file() + " --out " + *dir_ + "/cuda-index --sentence " + *model_ +
+                          " --device cuda");
+    EXPECT_EQ(build.exit_code, 2);
+    EXPECT_NE(build.output.find("--device cuda: this LibTorch has no CUDA device available"), std::string::npos)
+        << build.output;
+  } else {
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_EQ(read_file(on_gpu), read_file(on_cpu));
+  }
+  EXPECT_EQ(retrieve("--task cap2mol --method sentence --device tpu --out " + on_gpu).exit_code, 2);
+}
+
 TEST_F(SentenceCommands, AChangedModelIsNoticedAndAMovedOneAccepted) {
   const std::string moved = testing::copy_sentence_model(kModel, "sentence-commands-moved");
   const std::string out = *dir_ + "/moved.tsv";

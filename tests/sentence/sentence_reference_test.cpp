@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <ATen/Parallel.h>
+#include <torch/cuda.h>
 
 #include <iostream>
 
@@ -55,6 +56,18 @@ TEST_P(SentenceReference, EmbeddingsEqualTheReference) {
   const double diff = testing::max_abs_diff(embeddings.data_ptr<float>(), model->dimension(), expected().at("embeddings"));
   std::cout << GetParam() << ": max |ours - reference| over " << texts.size() << " texts = " << diff << std::endl;
   RecordProperty("max_abs_diff", std::to_string(diff));
+  EXPECT_LT(diff, 1e-5);
+}
+
+TEST_P(SentenceReference, EmbeddingsOnCudaEqualTheReference) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  const auto model = SentenceModel::load(dir(), torch::Device(torch::kCUDA));
+  EXPECT_TRUE(model->encoder().device().is_cuda());
+  const std::vector<std::string> texts = expected_texts(sentence_expected().at("texts"));
+  const torch::Tensor embeddings = model->encode(texts).contiguous();
+  ASSERT_TRUE(embeddings.device().is_cpu());
+  const double diff = testing::max_abs_diff(embeddings.data_ptr<float>(), model->dimension(), expected().at("embeddings"));
+  std::cout << GetParam() << " on CUDA: max |ours - reference| over " << texts.size() << " texts = " << diff << std::endl;
   EXPECT_LT(diff, 1e-5);
 }
 

@@ -24,18 +24,21 @@ namespace icma::incontext {
 // (their SMILES, with the index's recorded GIN weights file, or
 // `gnn_weights` when given: a moved file) or sentence (their captions, with
 // the index's recorded sentence-transformers directory, or `sentence_model`
-// when given: a moved directory, encoded on options.threads). The weights
+// when given: a moved directory, encoded on options.threads, or on
+// `sentence_device`, "cpu", "cuda" or "cuda:N"). The weights
 // must still hash as when the index was built, else InputError naming the
 // file. `index_dir` names the index in messages.
 retrieval::RetrievalResult retrieve(const retrieval::CorpusIndex& index, const std::string& index_dir,
                                     const data::Dataset& queries, retrieval::RetrieveOptions options,
-                                    const std::string& gnn_weights = "", const std::string& sentence_model = "");
+                                    const std::string& gnn_weights = "", const std::string& sentence_model = "",
+                                    const std::string& sentence_device = "cpu");
 
 struct ExampleSource {
   std::string index_dir;       ///< an icma-index directory; its corpus supplies the examples
   std::string method;          ///< bm25, morgan, rdk, maccs, gnn, sentence or random; "" = bm25 for cap2mol, morgan for mol2cap
   std::string gnn_weights;     ///< see retrieve()
   std::string sentence_model;  ///< see retrieve()
+  std::string sentence_device = "cpu";  ///< where the sentence encoder runs (see retrieve())
   bool allow_stale = false;    ///< use the index even if its corpus changed
 };
 

@@ -18,9 +18,10 @@ namespace icma::sentence {
 
 class CaptionEmbedder {
  public:
-  // Loads the model (SentenceModel::load) and sets LibTorch's intra-op
-  // threads to `threads`, which also tokenise.
-  CaptionEmbedder(const std::string& model_dir, unsigned threads, std::size_t batch_size = 32);
+  // Loads the model (SentenceModel::load) onto `device` and sets LibTorch's
+  // intra-op threads to `threads`, which also tokenise.
+  CaptionEmbedder(const std::string& model_dir, unsigned threads, std::size_t batch_size = 32,
+                  torch::Device device = torch::kCPU);
 
   // One unit vector per caption (the sentence embedding over its L2 norm);
   // a caption whose embedding is all zeros gets none, and says so.

@@ -30,7 +30,9 @@ class TransformerEncoder {
   // pooler.* and the old embeddings.position_ids buffer are ignored; old
   // LayerNorm.gamma/beta names are read as weight/bias. Missing, unexpected
   // or mis-shaped weights throw InputError naming the file and the weights.
-  static std::unique_ptr<TransformerEncoder> load(const std::filesystem::path& model_dir);
+  // The weights go to `device` (CPU: they stay where they were read).
+  static std::unique_ptr<TransformerEncoder> load(const std::filesystem::path& model_dir,
+                                                  torch::Device device = torch::kCPU);
   // The same from tensors already read; `source` names them in errors.
   static std::unique_ptr<TransformerEncoder> from_tensors(EncoderConfig config, const weights::TensorMap& tensors,
                                                           const std::string& source);
@@ -40,10 +42,12 @@ class TransformerEncoder {
   TransformerEncoder& operator=(const TransformerEncoder&) = delete;
 
   const EncoderConfig& config() const;
+  torch::Device device() const;
 
   // input_ids, attention_mask: int64 [B, T], mask 1 for real tokens and 0 for
   // padding (right padding). Returns float32 [B, T, H], HF's
   // last_hidden_state (rows of padding are computed but meaningless).
+  // The inputs may be on any device; the result is on device().
   // T must not exceed config().max_sequence_length(). Const and free of
   // shared mutable state: callers may run batches on several threads.
   torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask) const;

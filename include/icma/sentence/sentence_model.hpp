@@ -67,7 +67,8 @@ struct EncodeOptions {
   std::size_t batch_size = 32;   // texts per forward pass (sentence-transformers' default)
   // Threads that tokenise, then encode whole batches side by side, one
   // batch per thread and core (at most LibTorch's at::get_num_threads()).
-  // With one, the batch's operations use LibTorch's threads instead.
+  // With one, the batch's operations use LibTorch's threads instead. On a
+  // GPU the batches go one after another.
   unsigned threads = 1;
   std::string progress_label;    // "" = no progress reports
 };
@@ -76,7 +77,8 @@ class SentenceModel {
  public:
   // Reads the layout, the tokenizer, the encoder and the module configs.
   // Problems throw InputError naming the file and the key.
-  static std::unique_ptr<SentenceModel> load(const std::filesystem::path& dir);
+  // The encoder runs on `device` (weights::parse_device).
+  static std::unique_ptr<SentenceModel> load(const std::filesystem::path& dir, torch::Device device = torch::kCPU);
 
   // Sentence embeddings, float32 [texts.size(), dimension()], in the order
   // of `texts`. Texts go through the encoder longest first (by token count),
