@@ -47,6 +47,8 @@
 # generation_dtype; --device cpu (the default) runs everything in fp32.
 # ICMA's predictions are compared with the other two systems' by a paired
 # bootstrap (icma-eval --paired): 95% intervals and p-values in the report.
+# A profile's "pretraining" flags add a pre-training stage before both systems
+# (documents of neighbouring training records, scripts/lib/pretraining_docs.py).
 # --threads: 0 = all cores (default), 1 with the embedded tiny model.
 #
 # Without --model, an embedded default is made: the tiny Llama of
@@ -130,6 +132,7 @@ stage_init "$run"
 # Threads: all cores, but one for the embedded tiny model (its small products run faster unsplit).
 [[ -n "$threads" ]] || { if [[ -z "$model" ]]; then threads=1; else threads=0; fi; }
 common=(--threads "$threads" --seed 1)
+on_device=(); [[ $device == cpu ]] || on_device=(--device "$device")
 optional() { "$@" || log "warning: failed (exit status $?), scores left out: $*"; }
 
 # ---- data: sets train_file valid_file test_file note --------------------------
@@ -160,7 +163,31 @@ sentence_weights=""; [[ -z "$sentence" ]] || sentence_weights="$(ls "$sentence"/
 stage index "$run/index/manifest.json" "$train_file" ${gnn:+"$gnn"} ${sentence_weights:+"$sentence_weights"} -- \
   "$bin/icma-index" build --corpus "$train_file" --out "$run/index" ${gnn:+--gnn "$gnn"} ${sentence:+--sentence "$sentence"} "${common[@]}"
 
-for task in "${tasks[@]}"; do
+# ---- pre-training (the profile's "pretraining" flags, optional): a causal LM
+# pass over documents of neighbouring training records (molecule neighbours by
+# Morgan fingerprints, caption neighbours by BM25; scripts/lib/pretraining_docs.py),
+# every weight trained; both systems then start from the result.
+if ((${#pretraining[@]})); then
+  pre="$run/pretrain"
+  mkdir -p "$pre"
+  for kind in molecule:mol2cap:morgan caption:cap2mol:bm25; do
+    IFS=: read -r name pretask premethod <<<"$kind"
+    stage "pretrain.neighbours.$name" "$pre/$name.neighbours.tsv" "$run/index/manifest.json" "$train_file" -- \
+      "$bin/icma-retrieve" --index "$run/index" --queries "$train_file" --task "$pretask" --method "$premethod" \
+      --k "$((pretrain_records > 1 ? pretrain_records - 1 : 1))" --exclude-self on --out "$pre/$name.neighbours.tsv" "${common[@]}"
+  done
+  stage pretrain.documents "$pre/documents.jsonl" "$train_file" "$pre/molecule.neighbours.tsv" "$pre/caption.neighbours.tsv" -- \
+    "$py" "$lib/pretraining_docs.py" --corpus "$train_file" --molecule-neighbours "$pre/molecule.neighbours.tsv" \
+    --caption-neighbours "$pre/caption.neighbours.tsv" --records "$pretrain_records" --out "$pre/documents.jsonl"
+  stage pretrain.train "$pre/model/model.safetensors" --clean "$pre/model" "$pre/documents.jsonl" "$model/config.json" -- \
+    "$bin/icma-train" --model "$model" --train "$pre/documents.jsonl" --out "$pre/model" --full --train-on-inputs \
+    "${pretraining[@]}" "${on_device[@]}" --resume "${common[@]}"
+  model="$pre/model"
+fi
+
+# ---- each task: retrieval, prompts, both systems trained, generation, scoring.
+run_task() {
+  local task="$1"
   load_profile "$task"
   dir="$run/$task"
   mkdir -p "$dir/retrieval_only" "$dir/direct_ft" "$dir/icma"
@@ -171,7 +198,6 @@ for task in "${tasks[@]}"; do
   [[ " ${training[*]} " == *" --full "* ]] && weights=model.safetensors
   budget=(--cutoff-len "$cutoff_len")  # prompt_fit drop_examples: icma-prompt fits each prompt
   [[ $prompt_fit == truncate ]] && budget=()  # every example kept; icma-train cuts at the right end
-  on_device=(); [[ $device == cpu ]] || on_device=(--device "$device")
   generate_on=("${on_device[@]}"); [[ $device == cpu ]] || generate_on+=(--dtype "$generation_dtype")
 
   # ---- retrieval: training prompts walk down the ranking (random walk),
@@ -242,7 +268,19 @@ for task in "${tasks[@]}"; do
         --json "$s/metrics.t5.json" --threads "$threads"
     done
   fi
-done
+}
+
+# Tasks run side by side when each command uses one thread (the embedded tiny
+# model) and there are cores for both; otherwise one after the other.
+if ((${#tasks[@]} > 1 && threads == 1 && $(nproc) > 1)); then
+  pids=()
+  for task in "${tasks[@]}"; do run_task "$task" & pids+=($!); done
+  failed=0
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  ((failed == 0)) || { log "a task failed (see above)"; exit 1; }
+else
+  for task in "${tasks[@]}"; do run_task "$task"; done
+fi
 
 stage_done
 "$py" "$root/scripts/report.py" --run "$run"

@@ -57,13 +57,18 @@ OPTIONAL = {
     "prompt_fit": {task: ("drop_examples", ("drop_examples", "truncate")) for task in TASKS},
     "checkpoint": {task: (0, _STEP) for task in TASKS},
     "generation_dtype": {task: ("fp32", ("fp32", "fp16", "bf16")) for task in TASKS},
+    "pretrain_records": {task: (3, (lambda v: is_int(v) and v >= 1, "an integer >= 1")) for task in TASKS},
 }
-FLAG_GROUPS = ("lora", "training", "decoding")  # flags of icma-train, icma-train, icma-generate
+FLAG_GROUPS = ("lora", "training", "decoding", "pretraining")  # icma-train, icma-train, icma-generate, icma-train
+# pretraining (optional, empty by default): icma-train --full flags of a causal-LM pre-training stage on
+# documents of neighbouring training records (scripts/lib/pretraining_docs.py) that makes the model both
+# systems start from; pretrain_records is the records per document.
+OPTIONAL_GROUPS = {"pretraining"}
 # Records of the official code's settings that no flag of the pipeline carries: "pending" (icma cannot
 # apply them yet; each says what it needs), "built_in" (the pipeline applies them by itself). Only
 # recorded: run.json lists the pending ones, reproduce.sh passes neither.
 RECORDS = {"pending": {"needs"}, "built_in": set()}
-NOT_PER_TASK = {"test_rows"}  # the test subset is made once, before the tasks
+NOT_PER_TASK = {"test_rows", "pretraining", "pretrain_records"}  # made once, before the tasks
 NOTE_KEYS = {"source", "why"}
 TOP_ONLY = ("about", "for", "tasks")
 
@@ -148,9 +153,9 @@ def read_settings(section, where, per_task):
     out = {}
     for key, raw in section.items():
         here = "%s: %s" % (where, key)
+        if per_task and key in NOT_PER_TASK:
+            raise ProfileError("%s cannot differ per task" % here)
         if key in SCALARS:
-            if per_task and key in NOT_PER_TASK:
-                raise ProfileError("%s cannot differ per task" % here)
             value = unwrap(raw, here)
             check, wanted = SCALARS[key]
             if not check(value):
@@ -230,6 +235,8 @@ def load(path, task, steps=None, test_rows=None):
     """The settings of one task: the profile's, its task override on top, then --steps / --test-rows."""
     path, data = resolve(path)
     settings = read_settings(data, path, per_task=False)
+    for group in OPTIONAL_GROUPS:
+        settings.setdefault(group, {})
     missing = [k for k in list(SCALARS) + list(FLAG_GROUPS) if k not in settings]
     if missing:
         raise ProfileError("%s: missing %s" % (path, ", ".join(missing)))
@@ -309,6 +316,9 @@ def run_settings(by_task):
         "checkpoint": one(lambda s: s["checkpoint"]),
         "generation_dtype": one(lambda s: s["generation_dtype"]),
     }
+    if any(s["pretraining"] for s in by_task.values()):
+        out["pretraining"] = {"flags": one(lambda s: " ".join(flags(s["pretraining"]))),
+                              "records_per_document": one(lambda s: s["pretrain_records"])}
     # The official settings this run does not apply (icma lacks the means yet), so a report says so.
     names = []
     for s in by_task.values():

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# The learning-curve experiment behind the quick profile's defaults (issue
+# 17): ICMA against direct fine-tuning with the embedded tiny model, at
+# several step counts, without and with the pre-training stage (documents of
+# neighbouring training records, scripts/lib/pretraining_docs.py). Both
+# systems always get the same model, pre-training and budget.
+#
+# For each setting it runs scripts/reproduce.sh once for --steps MAX (its
+# checkpoints every STEP steps and its validation loss on target tokens every
+# STEP steps), then generates and scores TEST_ROWS test rows from each
+# checkpoint. Prints one table per setting (step, validation loss and BLEU-4
+# of both systems, the paired bootstrap p of ICMA against direct fine-tuning)
+# and writes learning_curve.tsv and learning_curve.png (gnuplot) in OUT.
+#
+#   bench/learning_curve.sh                      # Mol2Cap, 900 steps, checkpoints every 150
+#   TASK=cap2mol MAX=600 STEP=200 TEST_ROWS=500 PROFILE=quick OUT=results/lc bench/learning_curve.sh
+#
+# Needs build/bin (scripts/setup.sh) and the data (ICMA_DATA_DIR, default data/).
+# Hours of CPU on two cores at the defaults; the runs resume where they stopped.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bin="${ICMA_BIN:-$root/build/bin}"
+py=/usr/bin/python3
+task="${TASK:-mol2cap}" max="${MAX:-900}" step="${STEP:-150}" rows="${TEST_ROWS:-500}"
+profile="${PROFILE:-quick}" out="${OUT:-$root/results/learning-curve-$task}"
+case "$task" in mol2cap) metric=bleu4 eval_flags=(--vocab "${ICMA_DATA_DIR:-$root/data}/vocab/scibert_scivocab_uncased/vocab.txt") ;;
+  cap2mol) metric=bleu eval_flags=() ;;
+  *) echo "learning_curve: TASK must be mol2cap or cap2mol" >&2; exit 2 ;; esac
+mkdir -p "$out"
+log() { echo "[learning_curve $(date +%H:%M:%S)] $*" >&2; }
+
+# The profile with the pre-training stage removed (none) or as the profile has it (pretrained);
+# checkpoints and validation every STEP steps.
+profile_file="$profile"; [[ -f "$profile_file" ]] || profile_file="$root/configs/profiles/$profile.json"
+[[ -f "$profile_file" ]] || { echo "learning_curve: no profile $profile" >&2; exit 2; }
+for setting in none pretrained; do
+  "$py" - "$profile_file" "$out/$setting.json" "$setting" "$step" <<'EOF'
+import json, sys
+source, target, setting, step = sys.argv[1:5]
+with open(source) as f:
+    profile = json.load(f)
+profile.pop("alias", None)
+if setting == "none":
+    profile.pop("pretraining", None)
+elif not profile.get("pretraining"):
+    sys.exit("learning_curve: profile %s has no pretraining flags" % source)
+profile["training"]["--save-steps"] = int(step)
+profile["training"]["--eval-steps"] = int(step)
+profile["training"]["--save-total-limit"] = 1000  # every checkpoint kept
+with open(target, "w") as f:
+    json.dump(profile, f, indent=1)
+EOF
+done
+
+printf 'setting\tstep\tdirect_ft_valid_loss\ticma_valid_loss\tdirect_ft_%s\ticma_%s\tp_value\n' "$metric" "$metric" \
+  >"$out/learning_curve.tsv"
+for setting in none pretrained; do
+  run="$out/run-$setting"
+  log "$setting: training both systems for $max steps (reproduce.sh, $rows test rows)"
+  "$root/scripts/reproduce.sh" --task "$task" --profile "$out/$setting.json" --steps "$max" --test-rows "$rows" \
+    --out "$run" >"$out/$setting.log" 2>&1 || { tail -n 20 "$out/$setting.log" >&2; exit 1; }
+  model="$run/model"; [[ -d "$run/pretrain/model" ]] && model="$run/pretrain/model"
+  eval "$("$py" "$root/scripts/lib/profile.py" "$out/$setting.json" --task "$task")"  # sets decoding
+  for ((s = step; s <= max; s += step)); do
+    for system in direct_ft icma; do
+      d="$run/$task/$system" at="$run/$task/$system/curve/$s"
+      mkdir -p "$at"
+      weights="$d/train/checkpoint-$s"; ((s == max)) && [[ ! -d $weights ]] && weights="$d/train"
+      [[ -s "$at/predictions.tsv" ]] ||
+        "$bin/icma-generate" --model "$weights" --tokenizer "$model" --prompts "$d/test.jsonl" --out "$at/predictions.tsv" \
+          "${decoding[@]}" --threads 1 --seed 1 --log-level warn
+    done
+    "$bin/icma-eval" "$task" "$run/$task/icma/curve/$s/predictions.tsv" "${eval_flags[@]}" --seed 1 \
+      --paired "$run/$task/direct_ft/curve/$s/predictions.tsv" --json "$run/$task/icma/curve/$s/metrics.json" \
+      --log-level warn >/dev/null
+    "$bin/icma-eval" "$task" "$run/$task/direct_ft/curve/$s/predictions.tsv" "${eval_flags[@]}" --bootstrap 0 \
+      --json "$run/$task/direct_ft/curve/$s/metrics.json" --log-level warn >/dev/null
+    "$py" - "$run/$task" "$s" "$setting" "$metric" >>"$out/learning_curve.tsv" <<'EOF'
+import json, sys
+task_dir, step, setting, metric = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+def valid_loss(system):
+    loss = None
+    with open("%s/%s/train/train_log.jsonl" % (task_dir, system)) as f:
+        for line in f:
+            row = json.loads(line)
+            if row.get("step") == step and "eval_loss" in row:
+                loss = row["eval_loss"]
+    return loss
+def scores(system):
+    with open("%s/%s/curve/%d/metrics.json" % (task_dir, system, step)) as f:
+        return json.load(f)
+icma, direct = scores("icma"), scores("direct_ft")
+p = icma["comparisons"][0]["metrics"][metric]["p_value"]
+print("%s\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t%.3f" % (setting, step, valid_loss("direct_ft"), valid_loss("icma"),
+                                              direct["metrics"][metric], icma["metrics"][metric], p))
+EOF
+    log "$setting, step $s: $(tail -n 1 "$out/learning_curve.tsv" | cut -f3-)"
+  done
+done
+
+echo "Validation loss on target tokens and test $metric ($rows rows), ICMA against direct fine-tuning:"
+column -t -s $'\t' "$out/learning_curve.tsv"
+if command -v gnuplot >/dev/null; then
+  gnuplot <<EOF
+set terminal pngcairo size 900,420
+set output "$out/learning_curve.png"
+set multiplot layout 1,2 title "$task: ICMA (red) vs direct fine-tuning (blue); dashed: with pre-training"
+set xlabel "optimizer step"; set key top right
+set ylabel "validation loss (target tokens)"
+plot "< awk '\$1==\"none\"' $out/learning_curve.tsv" u 2:3 w lp lc rgb "#1f77b4" t "direct", \
+     "" u 2:4 w lp lc rgb "#d62728" t "ICMA", \
+     "< awk '\$1==\"pretrained\"' $out/learning_curve.tsv" u 2:3 w lp dt 2 lc rgb "#1f77b4" t "direct, pre-trained", \
+     "" u 2:4 w lp dt 2 lc rgb "#d62728" t "ICMA, pre-trained"
+set ylabel "test $metric"
+plot "< awk '\$1==\"none\"' $out/learning_curve.tsv" u 2:5 w lp lc rgb "#1f77b4" t "direct", \
+     "" u 2:6 w lp lc rgb "#d62728" t "ICMA", \
+     "< awk '\$1==\"pretrained\"' $out/learning_curve.tsv" u 2:5 w lp dt 2 lc rgb "#1f77b4" t "direct, pre-trained", \
+     "" u 2:6 w lp dt 2 lc rgb "#d62728" t "ICMA, pre-trained"
+unset multiplot
+EOF
+  echo "plot: $out/learning_curve.png"
+fi
