@@ -4,14 +4,15 @@
 #   icma-index -> icma-retrieve (train: exclude self + random walk; test: top n)
 #   -> icma-prompt -> icma-train -> icma-generate -> icma-eval -> report
 #
-# for three systems in one table: retrieval-only (the answer is the top-1
-# neighbour's caption or SMILES), direct fine-tuning (zero-shot prompts, same
-# model and budget) and ICMA (n-shot prompts). Every stage is skipped when its
+# for both tasks (--task both, the default; or one of mol2cap, cap2mol) and
+# three systems: retrieval-only (the answer is the top-1 neighbour's caption or
+# SMILES), direct fine-tuning (zero-shot prompts, same model and budget) and
+# ICMA (n-shot prompts). Every stage is skipped when its
 # output exists and was made by the same command from the same inputs, so a
 # re-run is cheap and an interrupted run continues (training resumes from its
 # checkpoint, generation from its partial output; scripts/lib/stage.sh).
 #
-#   scripts/reproduce.sh [--dataset chebi20|pubchem324k] [--task mol2cap|cap2mol|both]
+#   scripts/reproduce.sh [--dataset chebi20|pubchem324k] [--task both|mol2cap|cap2mol]
 #                        [--model HF_DIR] [--profile quick|paper|FILE.json] [--data-dir DIR]
 #                        [--out results/RUN] [--gnn WEIGHTS] [--sentence ST_DIR] [--wrap-smiles]
 #                        [--mol2cap-method M] [--cap2mol-method M] [--device cpu|cuda] [--threads N]
@@ -63,7 +64,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 lib="$root/scripts/lib"
 py=/usr/bin/python3  # Debian's, which setup.sh installs; another python3 may come first in PATH
 bin="${ICMA_BIN:-$root/build/bin}"
-dataset="" task=mol2cap profile=quick model="" out="" gnn="" sentence="" wrap="" threads="" steps="" rows="" device=cpu
+dataset="" task=both profile=quick model="" out="" gnn="" sentence="" wrap="" threads="" steps="" rows="" device=cpu
 mol2cap_method="" cap2mol_method=""  # empty: the profile's
 data_dir="${ICMA_DATA_DIR:-$root/data}"
 

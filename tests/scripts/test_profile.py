@@ -12,14 +12,14 @@ ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
 PROFILE_PY = os.path.join(ROOT, "scripts", "lib", "profile.py")
 PYTHON = "/usr/bin/python3"
 
-# What reproduce.sh passed before profiles were files (its bash arrays, verbatim).
+# The quick profile as reproduce.sh sees it (its bash arrays, verbatim).
 QUICK = {
-    "n_shot": "2", "cutoff_len": "1024", "retrieve_k": "10", "random_walk": "0.5", "test_rows": "100",
+    "n_shot": "2", "cutoff_len": "1024", "retrieve_k": "10", "random_walk": "0.5", "test_rows": "1000",
     "profile_dataset": "", "pending": [], "prompt_fit": "drop_examples", "checkpoint": "0", "generation_dtype": "fp32",
-    "lora": ["--lora-r", "16", "--lora-alpha", "32", "--lora-dropout", "0.05"],
-    "training": ["--max-steps", "150", "--lr", "2e-3", "--global-batch", "8", "--micro-batch", "4",
-                 "--warmup-steps", "10", "--save-steps", "25", "--eval-steps", "50"],
-    "decoding": ["--max-new-tokens", "96", "--batch-size", "16", "--repetition-penalty", "1.3"],
+    "lora": [],
+    "training": ["--full", "--max-steps", "300", "--lr", "3e-3", "--global-batch", "8", "--micro-batch", "8",
+                 "--warmup-steps", "30", "--save-steps", "100", "--eval-steps", "100"],
+    "decoding": ["--max-new-tokens", "128", "--batch-size", "32", "--repetition-penalty", "1.3"],
 }
 # paper: an alias of paper-chebi20-galactica-125m (tests/scripts/test_profiles_official.py checks every
 # value of the paper-* profiles against the official code).
@@ -62,8 +62,10 @@ def in_bash(*args):
 
 class TheProfilesOfReproduce(unittest.TestCase):
     def test_quick_is_what_reproduce_passed_for_both_tasks(self):
-        for task, method in (("mol2cap", "morgan"), ("cap2mol", "bm25")):
-            self.assertEqual(in_bash("quick", "--task", task), dict(QUICK, profile_name="quick", retrieval_method=method))
+        for task, method, penalty in (("mol2cap", "morgan", "1.3"), ("cap2mol", "bm25", "1.0")):
+            decoding = QUICK["decoding"][:-1] + [penalty]
+            self.assertEqual(in_bash("quick", "--task", task),
+                             dict(QUICK, profile_name="quick", retrieval_method=method, decoding=decoding))
 
     def test_paper_is_the_chebi20_galactica_125m_profile_under_its_own_name(self):
         self.assertEqual(in_bash("paper", "--task", "mol2cap"), dict(PAPER, profile_name="paper"))
@@ -77,7 +79,7 @@ class TheProfilesOfReproduce(unittest.TestCase):
         epochs = PAPER["training"].index("--epochs")
         self.assertEqual(training, PAPER["training"][:epochs] + PAPER["training"][epochs + 2:] + ["--max-steps", "3"])
         training = in_bash("quick", "--task", "mol2cap", "--steps", "3")["training"]
-        self.assertEqual(training, QUICK["training"][2:] + ["--max-steps", "3"])
+        self.assertEqual(training, QUICK["training"][:1] + QUICK["training"][3:] + ["--max-steps", "3"])
 
     def test_test_rows_override(self):
         self.assertEqual(in_bash("paper", "--task", "mol2cap", "--test-rows", "8")["test_rows"], "8")

@@ -168,17 +168,22 @@ class Reproduce(unittest.TestCase):
         os.remove(self.log)
         _, run, _ = self.reproduce("--model", self.model, "--out", os.path.join(self.dir, "quick"))
         args = self.translate(os.path.join(self.dir, "quick"))
-        self.assertEqual(args[args.index("--adapter") + 1], os.path.join(self.dir, "quick", "mol2cap", "icma", "train"))
+        self.assertEqual(args[args.index("--model") + 1], os.path.join(self.dir, "quick", "mol2cap", "icma", "train"))
+        self.assertNotIn("--adapter", args)
         self.assertEqual(args[args.index("--method") + 1], "morgan")
 
-    def test_quick_trains_a_lora_adapter_and_retrieves_by_morgan_fingerprints(self):
-        calls, run, result = self.reproduce("--model", self.model, "--task", "both")
+    def test_quick_trains_every_weight_of_both_tasks_and_retrieves_by_morgan_fingerprints(self):
+        calls, run, result = self.reproduce("--model", self.model)  # --task both is the default
+        self.assertEqual(len(self.calls_of(calls, "icma-train")), 4)
         for args in self.calls_of(calls, "icma-train"):
-            self.assertIn("--lora-r", args)
-            self.assertNotIn("--full", args)
+            self.assertNotIn("--lora-r", args)
+            self.assertIn("--full", args)
         for args in self.calls_of(calls, "icma-generate"):
-            self.assertEqual(args[args.index("--adapter") + 1], os.path.join(os.path.dirname(args[args.index("--out") + 1]), "train"))
-            self.assertEqual(args[args.index("--model") + 1], self.model)
+            self.assertEqual(args[args.index("--model") + 1], os.path.join(os.path.dirname(args[args.index("--out") + 1]), "train"))
+            self.assertEqual(args[args.index("--tokenizer") + 1], self.model)
+        penalties = {a[a.index("--out") + 1].split(os.sep)[-3]: a[a.index("--repetition-penalty") + 1]
+                     for a in self.calls_of(calls, "icma-generate")}
+        self.assertEqual(penalties, {"mol2cap": "1.3", "cap2mol": "1.0"})
         methods = {a[a.index("--task") + 1]: a[a.index("--method") + 1] for a in self.calls_of(calls, "icma-retrieve")}
         self.assertEqual(methods, {"mol2cap": "morgan", "cap2mol": "bm25"})
         self.assertNotIn("not applied", result.stderr)
@@ -186,7 +191,7 @@ class Reproduce(unittest.TestCase):
     def test_gnn_weights_make_mol2cap_retrieval_gin(self):
         weights = os.path.join(self.dir, "gin.safetensors")
         open(weights, "w").close()
-        calls, run, _ = self.reproduce("--profile", "paper", "--model", self.model, "--gnn", weights)
+        calls, run, _ = self.reproduce("--profile", "paper", "--model", self.model, "--gnn", weights, "--task", "mol2cap")
         self.assertIn("--gnn", self.calls_of(calls, "icma-index")[0])
         self.assertEqual({a[a.index("--method") + 1] for a in self.calls_of(calls, "icma-retrieve")}, {"gnn"})
 
@@ -213,10 +218,11 @@ class Reproduce(unittest.TestCase):
         with open(os.path.join(run, "run.json")) as f:
             self.assertEqual(json.load(f)["settings"]["retrieval"]["cap2mol"], "random")
         # rdk on the paper profile is what it uses without GIN weights anyway: not an ablation
-        for args, directory in ((["--profile", "paper"], "chebi20-paper-mol2cap"),
-                                (["--profile", "paper", "--mol2cap-method", "rdk"], "chebi20-paper-mol2cap"),
-                                (["--profile", "paper", "--mol2cap-method", "maccs"], "chebi20-paper-mol2cap-mol2cap_maccs"),
-                                (["--mol2cap-method", "morgan"], "chebi20-quick-mol2cap"),
+        for args, directory in ((["--profile", "paper"], "chebi20-paper-both"),
+                                (["--profile", "paper", "--task", "mol2cap"], "chebi20-paper-mol2cap"),
+                                (["--profile", "paper", "--mol2cap-method", "rdk"], "chebi20-paper-both"),
+                                (["--profile", "paper", "--mol2cap-method", "maccs"], "chebi20-paper-both-mol2cap_maccs"),
+                                (["--mol2cap-method", "morgan"], "chebi20-quick-both"),
                                 (["--task", "cap2mol", "--cap2mol-method", "random"], "chebi20-quick-cap2mol-cap2mol_random"),
                                 (["--profile", "paper-pubchem324k-mistral-7b", "--task", "both"],
                                  "pubchem324k-paper-pubchem324k-mistral-7b-both")):
