@@ -15,6 +15,7 @@
 #include "icma/core/app.hpp"
 #include "icma/core/atomic_file.hpp"
 #include "icma/core/error.hpp"
+#include "icma/core/output_ownership.hpp"
 #include "icma/data/predictions.hpp"
 #include "icma/eval/cap2mol.hpp"
 #include "icma/eval/meteor.hpp"
@@ -211,6 +212,9 @@ int main(int argc, char** argv) {
   add_shared_options(*cap2mol, options);
 
   return icma::run_app(app, common, argc, argv, [&] {
+    std::vector<std::string> inputs = options.paired;
+    inputs.insert(inputs.end(), {options.predictions, options.vocab, options.wordnet_dir});
+    const icma::OutputClaim claim({options.json_path, options.per_example_path}, inputs);
     const unsigned threads = common.resolved_threads();
     if (!options.paired.empty() && options.bootstrap_samples == 0) {
       throw icma::InputError("--paired needs --bootstrap N with N > 0");

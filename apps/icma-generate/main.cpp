@@ -16,6 +16,7 @@
 
 #include "icma/core/app.hpp"
 #include "icma/core/error.hpp"
+#include "icma/core/output_ownership.hpp"
 #include "icma/data/dataset.hpp"
 #include "icma/prompt/assemble.hpp"
 #include "icma/prompt/prompt_file.hpp"
@@ -42,6 +43,12 @@ const std::map<std::string, icma::model::EarlyStopping> kEarlyStopping = {
     {"heuristic", icma::model::EarlyStopping::kHeuristic}, {"false", icma::model::EarlyStopping::kHeuristic},
     {"first", icma::model::EarlyStopping::kFirst},         {"true", icma::model::EarlyStopping::kFirst},
     {"never", icma::model::EarlyStopping::kNever}};
+
+// Every path the run reads, which its outputs must not overwrite.
+std::vector<std::string> inputs_of(const Inputs& in) {
+  return {in.model, in.adapter, in.tokenizer, in.prompts, in.smiles, in.captions, in.index, in.gnn, in.sentence,
+          in.template_file};
+}
 
 icma::tokenizer::Tokenizer load_tokenizer(const Inputs& in) {
   return icma::tokenizer::Tokenizer::load(in.tokenizer.empty() ? in.model : in.tokenizer);
@@ -89,6 +96,9 @@ int run_generate(const Inputs& in, icma::translate::TranslateOptions& options, c
     throw InputError("give exactly one of --prompts, --smiles, --captions");
   }
   if (in.model.empty() || in.out.empty()) throw InputError("--model and --out are required");
+  std::vector<std::string> inputs = inputs_of(in);
+  inputs.push_back(in.out + ".partial");  // this run's own resumable rows; not a place for --save-prompts
+  const icma::OutputClaim claim({in.out, in.save_prompts}, inputs);
   if (!in.prompts.empty() && !in.index.empty()) {
     throw InputError("--index builds prompts for --smiles/--captions; --prompts files already hold theirs");
   }
@@ -117,6 +127,7 @@ int run_generate(const Inputs& in, icma::translate::TranslateOptions& options, c
 
 int run_score(const Inputs& in, std::size_t batch_size, const icma::CommonOptions& common) {
   if (in.model.empty() || in.prompts.empty() || in.out.empty()) throw InputError("--model, --prompts and --out are required");
+  const icma::OutputClaim claim({in.out}, inputs_of(in));
   const unsigned threads = common.resolved_threads();
   torch::set_num_threads(static_cast<int>(threads));
   const auto rows = icma::prompt::read_prompt_file(in.prompts, {false, false, true});

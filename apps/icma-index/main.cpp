@@ -16,6 +16,7 @@
 
 #include "icma/core/app.hpp"
 #include "icma/core/error.hpp"
+#include "icma/core/output_ownership.hpp"
 #include "icma/core/sha256.hpp"
 #include "icma/data/dataset.hpp"
 #include "icma/data/tsv.hpp"
@@ -46,6 +47,7 @@ struct PretrainFlags {
 };
 
 int pretrain(const PretrainFlags& flags, icma::gnn::PretrainOptions& options, const icma::CommonOptions& common) {
+  const icma::OutputClaim claim({options.out}, {flags.corpus});
   at::set_num_threads(static_cast<int>(common.resolved_threads()));
   const icma::data::Dataset corpus =
       icma::data::read_dataset(flags.corpus, icma::data::parse_bad_row_policy(flags.bad_rows));
@@ -74,7 +76,8 @@ int main(int argc, char** argv) {
   icma::add_common_options(app, common);
 
   BuildFlags flags;
-  CLI::App* build = app.add_subcommand("build", "index a corpus into a directory (replaced atomically if it exists)");
+  CLI::App* build = app.add_subcommand("build", "index a corpus into a directory (an earlier index there is replaced atomically; a directory holding "
+      "anything else is refused)");
   build->add_option("--corpus", flags.corpus, "corpus TSV: CID<TAB>SMILES<TAB>description")
       ->required()
       ->check(CLI::ExistingFile);
@@ -174,6 +177,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (gnn_pretrain->parsed()) return pretrain(pretrain_flags, pretrain_options, common);
+    const icma::OutputClaim claim({flags.out}, {flags.corpus, flags.gnn, flags.sentence});
     icma::retrieval::IndexBuildOptions options;
     options.corpus_path = flags.corpus;
     options.out_dir = flags.out;

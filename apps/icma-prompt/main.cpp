@@ -15,6 +15,7 @@
 #include "icma/core/app.hpp"
 #include "icma/core/atomic_file.hpp"
 #include "icma/core/error.hpp"
+#include "icma/core/output_ownership.hpp"
 #include "icma/tokenizer/tokenizer.hpp"
 #include "icma/prompt/assemble.hpp"
 #include "icma/prompt/prompt_file.hpp"
@@ -122,6 +123,8 @@ int main(int argc, char** argv) {
 
   return icma::run_app(app, common, argc, argv, [&] {
     using namespace icma::prompt;
+    const icma::OutputClaim claim({flags.out, flags.stats},
+                                  {flags.dataset, flags.corpus, flags.neighbours, flags.template_path, flags.tokenizer});
     PlanOptions plan_options;
     plan_options.task = icma::data::parse_task(flags.task);
     plan_options.n_shot = flags.retrieval_only ? 1 : flags.zero_shot ? 0 : flags.n_shot;

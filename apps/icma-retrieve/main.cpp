@@ -9,6 +9,7 @@
 
 #include "icma/core/app.hpp"
 #include "icma/core/error.hpp"
+#include "icma/core/output_ownership.hpp"
 #include "icma/core/sha256.hpp"
 #include "icma/data/dataset.hpp"
 #include "icma/incontext/incontext.hpp"
@@ -90,6 +91,7 @@ int main(int argc, char** argv) {
 
   return icma::run_app(app, common, argc, argv, [&] {
     using namespace icma::retrieval;
+    const icma::OutputClaim claim({flags.out}, {flags.queries, flags.index_dir, flags.gnn, flags.sentence});
     RetrieveOptions options;
     options.task = icma::data::parse_task(flags.task);
     options.method = parse_retrieval_method(flags.method);
@@ -105,6 +107,7 @@ int main(int argc, char** argv) {
     const icma::data::Dataset queries =
         icma::data::read_dataset(flags.queries, icma::data::parse_bad_row_policy(flags.bad_rows));
     const CorpusIndex index = CorpusIndex::open(flags.index_dir, flags.allow_stale);
+    icma::refuse_output_over_inputs(flags.out, {index.manifest()["corpus"]["path"].get<std::string>()});
     if (flags.exclude_self == "auto") {
       options.exclude_self =
           icma::sha256_file_hex(flags.queries) == index.manifest()["corpus"]["sha256"].get<std::string>();

@@ -21,6 +21,7 @@
 #include "icma/core/app.hpp"
 #include "icma/core/atomic_file.hpp"
 #include "icma/core/error.hpp"
+#include "icma/core/output_ownership.hpp"
 #include "icma/data/dataset.hpp"
 #include "icma/tokenizer/tokenizer.hpp"
 #include "icma/tokenizer/tokenizer_builder.hpp"
@@ -80,6 +81,10 @@ int train(TrainFlags& flags, const icma::CommonOptions& common) {
   const torch::Device device = training_device(flags.device);
   const torch::Dtype dtype = icma::model::parse_dtype(flags.dtype);
   auto parallel = icma::model::DataParallel::from_environment(device);
+  // Rank 0 writes the run; the other ranks only check what it checks.
+  icma::refuse_output_over_inputs(flags.out, {flags.model, flags.train, flags.valid, flags.tokenizer});
+  std::optional<icma::OutputClaim> claim;
+  if (parallel->is_main()) claim.emplace(std::vector<std::string>{flags.out}, std::vector<std::string>{});
   const icma::tokenizer::Tokenizer tokenizer =
       icma::tokenizer::Tokenizer::load(flags.tokenizer.empty() ? flags.model : flags.tokenizer);
   icma::model::TokenizeStats stats;
@@ -135,7 +140,16 @@ int train(TrainFlags& flags, const icma::CommonOptions& common) {
   return 0;
 }
 
+// A model directory may be written over another model directory (an earlier
+// merge or init), never over a directory of other files.
+void claim_model_directory(const std::string& out) {
+  icma::check_output_directory(out, "a model directory (config.json)",
+                               [](const std::string& dir) { return fs::exists(fs::path(dir) / "config.json"); });
+}
+
 int merge(const std::string& model_dir, const std::string& adapter, const std::string& out) {
+  const icma::OutputClaim claim({out}, {model_dir, adapter});
+  claim_model_directory(out);
   icma::model::LoadOptions options;
   options.adapter = adapter;
   const auto model = icma::model::CausalLM::load(model_dir, options);
@@ -147,6 +161,10 @@ int merge(const std::string& model_dir, const std::string& adapter, const std::s
 
 int init(const std::string& config_path, const std::string& out, const std::vector<std::string>& corpus_files,
          uint64_t seed) {
+  std::vector<std::string> inputs = corpus_files;
+  inputs.push_back(config_path);
+  const icma::OutputClaim claim({out}, inputs);
+  claim_model_directory(out);
   const icma::model::ModelConfig config = icma::model::ModelConfig::load(config_path);
   // The byte-level tokenizer: 256 byte tokens after the 4 special tokens,
   // then BPE merges learnt from the corpus's SMILES and captions.

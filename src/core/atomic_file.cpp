@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "icma/core/error.hpp"
+#include "icma/core/output_ownership.hpp"
 
 namespace icma {
 namespace {
@@ -19,6 +20,7 @@ std::string system_error_text() { return std::strerror(errno); }
 
 AtomicFile::AtomicFile(std::string path)
     : path_(std::move(path)), temp_path_(path_ + ".tmp." + std::to_string(getpid())) {
+  remove_stale_temporaries(path_);
   out_.open(temp_path_, std::ios::binary | std::ios::trunc);
   if (!out_) throw InputError(path_, 0, "cannot create file: " + system_error_text());
 }

@@ -14,6 +14,7 @@
 #include "icma/core/atomic_directory.hpp"
 #include "icma/core/atomic_file.hpp"
 #include "icma/core/error.hpp"
+#include "icma/core/output_ownership.hpp"
 #include "icma/core/progress.hpp"
 #include "icma/core/random.hpp"
 #include "icma/model/trainer.hpp"
@@ -237,6 +238,14 @@ TrainingResult train(CausalLM& model, const std::vector<TrainingExample>& train_
   if (options.global_batch % parallel.world_size() != 0) {
     throw InputError("global batch " + std::to_string(options.global_batch) + " is not a multiple of the " +
                      std::to_string(parallel.world_size()) + " processes");
+  }
+  // An earlier run's directory (its log) may be continued or restarted; a
+  // directory of other files is not ours to fill with checkpoints. Rank 0
+  // writes the directory, so it alone checks (the others would see its files
+  // appear).
+  if (parallel.is_main()) {
+    check_output_directory(options.out.string(), "a training run (train_log.jsonl)",
+                           [](const std::string& dir) { return fs::exists(fs::path(dir) / "train_log.jsonl"); });
   }
   fs::create_directories(options.out);
   const int64_t examples = static_cast<int64_t>(train_set.size());
