@@ -7,6 +7,7 @@
 
 #include "icma/core/atomic_file.hpp"
 #include "icma/core/error.hpp"
+#include "icma/data/generated_text.hpp"
 
 namespace icma::data {
 namespace {
@@ -61,7 +62,9 @@ std::map<std::size_t, Prediction> PartialPredictions::read(const std::string& pa
                            ") is not in the inputs: the partial file comes from other inputs; remove it or run "
                            "without --resume");
     }
-    done[row] = Prediction{fields[2], fields[3], fields[4], 0};
+    // Sanitised again: a file written before the rule held a carriage
+    // return (or worse) that the predictions file cannot take.
+    done[row] = Prediction{fields[2], fields[3], sanitise_generated_text(fields[4]), 0};
   }
   if (number == 0) throw InputError(path, 0, "empty partial file");
   return done;

@@ -12,6 +12,7 @@
 #include "icma/core/error.hpp"
 #include "icma/core/progress.hpp"
 #include "icma/core/random.hpp"
+#include "icma/data/generated_text.hpp"
 #include "icma/data/partial_predictions.hpp"
 #include "icma/model/config.hpp"
 
@@ -20,12 +21,6 @@ namespace fs = std::filesystem;
 namespace {
 
 std::vector<uint32_t> to_u32(const std::vector<int64_t>& ids) { return {ids.begin(), ids.end()}; }
-
-// Tabs would split the predictions file's columns.
-std::string clean_output(std::string text) {
-  std::replace(text.begin(), text.end(), '\t', ' ');
-  return text;
-}
 
 // Prompts longer than the model's context are refused up front (exit 2),
 // before any time is spent generating: cutting them would drop the
@@ -149,7 +144,7 @@ TranslateSummary translate(const std::vector<Query>& queries, data::Task task, c
           const std::size_t at = text.find(stop);
           if (at != std::string::npos) text.resize(at);
         }
-        const std::string output = clean_output(templates.answer_of_output(task, text));
+        const std::string output = data::sanitise_generated_text(templates.answer_of_output(task, text));
         spdlog::debug("{} ({}): {}", query.id, model::finish_reason_name(result.finish), text);
         data::Prediction prediction{query.input, query.ground_truth, output, 0};
         finished.emplace_back(pending[i], prediction);

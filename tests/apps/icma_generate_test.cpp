@@ -186,6 +186,55 @@ TEST(IcmaGenerate, ResumeSkipsTheRowsOfThePartialFile) {
   std::filesystem::remove(out + ".partial");
 }
 
+// A tokenizer whose every ordinary token holds a carriage return, a NUL or
+// another control character: whatever the model samples, its text has them.
+std::string control_tokenizer() {
+  const std::string d = dir() + "/control-tokenizer";
+  std::filesystem::create_directories(d);
+  nlohmann::json vocab = {{"<unk>", 0}, {"<s>", 1}, {"</s>", 2}};
+  const char controls[] = {'\r', '\0', '\x1b', '\t', '\n'};
+  for (int i = 3; i < 96; ++i) vocab[std::string(1, controls[i % 5]) + std::to_string(i)] = i;
+  nlohmann::json added = nlohmann::json::array();
+  for (const char* token : {"<unk>", "<s>", "</s>"}) {
+    added.push_back({{"id", vocab[token]}, {"content", token}, {"single_word", false}, {"lstrip", false},
+                     {"rstrip", false}, {"normalized", false}, {"special", true}});
+  }
+  const nlohmann::json tokenizer = {
+      {"version", "1.0"}, {"added_tokens", added}, {"normalizer", nullptr}, {"pre_tokenizer", nullptr},
+      {"post_processor", nullptr}, {"decoder", {{"type", "Fuse"}}},
+      {"model",
+       {{"type", "BPE"}, {"unk_token", "<unk>"}, {"fuse_unk", false}, {"byte_fallback", false}, {"vocab", vocab},
+        {"merges", nlohmann::json::array()}}}};
+  testing::write_text(d + "/tokenizer.json", tokenizer.dump());
+  testing::write_text(d + "/tokenizer_config.json", R"({"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"})");
+  return d;
+}
+
+TEST(IcmaGenerate, ControlCharactersInGeneratedTextNeverStopARun) {
+  const std::string prompts = write("control.jsonl", mol2cap_jsonl(4));
+  const std::string out = dir() + "/control.tsv";
+  const std::string args = "--model " + model() + " --template " + icma_template() + " --prompts " + prompts +
+                           " --out " + out + " --max-new-tokens 12 --threads 1 --tokenizer " + control_tokenizer();
+  const CommandResult sampled = testing::run_command("icma-generate", args + " --do-sample --temperature 1.5 --seed 3");
+  ASSERT_EQ(sampled.exit_code, 0) << sampled.output;
+  const auto rows = data::read_predictions(out, data::Task::mol2cap).rows;
+  ASSERT_EQ(rows.size(), 4u);
+  std::size_t characters = 0;
+  for (const auto& row : rows) {
+    for (char c : row.output) EXPECT_FALSE(static_cast<unsigned char>(c) < 0x20) << row.output;
+    characters += row.output.size();
+  }
+  EXPECT_GT(characters, 0u);
+  // A partial file from before the rule, with a carriage return in a row,
+  // resumes and finishes.
+  testing::write_text(out + ".partial",
+                      "# icma-generate partial output: row\tid\tinput\tground truth\toutput\n"
+                      "0\tm0\tCCO\tThe molecule 0.\tbad\rtext\r\n");
+  const CommandResult resumed = testing::run_command("icma-generate", args + " --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_EQ(data::read_predictions(out, data::Task::mol2cap).rows[0].output, "bad text");
+}
+
 TEST(IcmaGenerate, PlainFilesZeroShotAndWithAnIndex) {
   const std::string smiles = write("mols.txt", "CCO\n\nC=O\n");
   const std::string out = dir() + "/plain.tsv";
