@@ -17,9 +17,11 @@
 #include "icma/core/app.hpp"
 #include "icma/core/error.hpp"
 #include "icma/core/output_ownership.hpp"
+#include "icma/core/resume_check.hpp"
 #include "icma/data/dataset.hpp"
 #include "icma/prompt/assemble.hpp"
 #include "icma/prompt/prompt_file.hpp"
+#include "icma/model/run_identity.hpp"
 #include "icma/translate/translate.hpp"
 #ifdef ICMA_WITH_CHEMISTRY
 #include "icma/incontext/incontext.hpp"
@@ -110,8 +112,9 @@ int run_generate(const Inputs& in, icma::translate::TranslateOptions& options, c
   const icma::model::LoadOptions load = icma::model::load_options(in.dtype, in.device, in.adapter);
 
   // Inputs and prompts, all checked before the model loads.
-  icma::prompt::PromptTemplates templates = icma::prompt::PromptTemplates::load(
-      in.template_file.empty() ? icma::prompt::PromptTemplates::default_path() : in.template_file);
+  const std::string template_path =
+      in.template_file.empty() ? icma::prompt::PromptTemplates::default_path() : in.template_file;
+  icma::prompt::PromptTemplates templates = icma::prompt::PromptTemplates::load(template_path);
   if (in.wrap_smiles) templates.set_wrap_smiles(true);
   const icma::tokenizer::Tokenizer tokenizer = load_tokenizer(in);
   const std::string source = !in.prompts.empty() ? in.prompts : !in.smiles.empty() ? in.smiles : in.captions;
@@ -121,6 +124,14 @@ int run_generate(const Inputs& in, icma::translate::TranslateOptions& options, c
   if (records.empty()) throw InputError(source, 0, "no inputs");
   if (!in.save_prompts.empty()) icma::prompt::write_prompt_file(in.save_prompts, records);
   const auto queries = icma::translate::queries_from_prompts(records, source, templates, eos_text(tokenizer));
+  // What --resume must find unchanged besides the decoding options and the
+  // prompts (translate.hpp).
+  options.identity = {{"model", icma::model::model_identity(in.model)},
+                      {"adapter", in.adapter.empty() ? nlohmann::json() : icma::model::adapter_identity(in.adapter)},
+                      {"tokenizer", icma::model::tokenizer_identity(in.tokenizer.empty() ? in.model : in.tokenizer)},
+                      {"templates", icma::file_identities(template_path, {})},
+                      {"wrap_smiles", in.wrap_smiles},
+                      {"dtype", in.dtype}};
   icma::translate::translate(queries, records.front().task, in.model, load, tokenizer, templates, options, in.out);
   return 0;
 }
@@ -177,7 +188,10 @@ const char* kFooter =
     "a row whose prompt + answer fills the context stops there, with a warning.\n"
     "Resuming: finished rows are appended to OUT.partial (flushed after each batch); OUT is written\n"
     "atomically at the end and OUT.partial removed. After an interruption, --resume skips the rows in\n"
-    "OUT.partial (an incomplete last line is dropped); without --resume a run starts over.\n"
+    "OUT.partial (an incomplete last line is dropped), if it was made with the same settings, prompts,\n"
+    "model, adapter, tokenizer and templates (else exit 2 naming the first that differs); --restart\n"
+    "discards it; with neither, an existing OUT.partial is an error. --resume on a complete OUT checks\n"
+    "that its inputs and ground truths are the prompts' and does nothing.\n"
     "score: per JSONL row id<TAB>logprob<TAB>n_tokens: the float64 sum of the float32 log-softmax of the\n"
     "target's tokens, with training's target span (ids = encode(prompt + target) with special tokens; the\n"
     "target follows the first len(encode(prompt.strip())) ids), printed with 17 significant digits.\n"
@@ -210,7 +224,13 @@ int main(int argc, char** argv) {
   app.add_option("--template", in.template_file, "prompt template file (JSON)");
   app.add_flag("--wrap-smiles", in.wrap_smiles, "write SMILES as [START_I_SMILES]...[END_I_SMILES] (Galactica)");
   app.add_option("--save-prompts", in.save_prompts, "also write the prompts as JSONL (to see what the model is asked)");
-  app.add_flag("--resume", options.resume, "continue an interrupted run from OUT.partial");
+  auto* resume = app.add_flag("--resume", options.resume,
+                              "continue an interrupted run from OUT.partial (refused, naming the setting, when the "
+                              "decoding options, prompts, model, adapter, tokenizer or templates differ)");
+  app.add_flag("--restart", options.restart, "discard OUT.partial of an interrupted run and generate every row again")
+      ->excludes(resume);
+  app.add_option("--stop-after", options.stop_after_rows,
+                 "stop after N rows of this run, as an interruption would, keeping OUT.partial (testing)");
   app.add_option("--max-new-tokens", g.max_new_tokens, "tokens generated per prompt at most")->capture_default_str();
   app.add_flag("--do-sample", g.do_sample, "sample instead of greedy search");
   app.add_option("--temperature", g.temperature, "sampling temperature")->capture_default_str();

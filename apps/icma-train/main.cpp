@@ -3,7 +3,7 @@
 // layout out) or on every weight (--full), resumably and data-parallel.
 //
 //   icma-train --model galactica-125m/ --train train.jsonl --valid valid.jsonl --out run/
-//   icma-train --model run/ ... --resume                      continue run/ from its newest checkpoint
+//   icma-train ... --out run/ --resume                        continue run/ from its newest checkpoint
 //   torchrun-style: RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=29500 icma-train ... (one per rank)
 //   icma-train merge --model galactica-125m/ --adapter run/ --out merged/
 //   icma-train init --config configs/models/tiny-llama.json --out tiny/
@@ -22,6 +22,7 @@
 #include "icma/core/atomic_file.hpp"
 #include "icma/core/error.hpp"
 #include "icma/core/output_ownership.hpp"
+#include "icma/core/sha256.hpp"
 #include "icma/data/dataset.hpp"
 #include "icma/tokenizer/tokenizer.hpp"
 #include "icma/tokenizer/tokenizer_builder.hpp"
@@ -29,6 +30,7 @@
 #include "icma/model/config.hpp"
 #include "icma/model/data_parallel.hpp"
 #include "icma/model/lora.hpp"
+#include "icma/model/run_identity.hpp"
 #include "icma/model/trainer.hpp"
 #include "icma/prompt/prompt_file.hpp"
 
@@ -106,6 +108,15 @@ int train(TrainFlags& flags, const icma::CommonOptions& common) {
   options.autocast_dtype = flags.full ? dtype : torch::kFloat32;
   options.out = flags.out;
   options.base_model = fs::absolute(flags.model).lexically_normal().string();
+  // What --resume must find unchanged besides the options (trainer.hpp).
+  options.identity = {{"train_data", icma::sha256_file_hex(flags.train)},
+                      {"valid_data", flags.valid.empty() ? "" : icma::sha256_file_hex(flags.valid)},
+                      {"base_model", icma::model::model_identity(flags.model)},
+                      {"tokenizer", icma::model::tokenizer_identity(flags.tokenizer.empty() ? flags.model : flags.tokenizer)},
+                      {"cutoff_len", flags.cutoff_len},
+                      {"train_on_inputs", flags.train_on_inputs},
+                      {"dtype", flags.dtype},
+                      {"full", flags.full}};
   options.seed = common.seed;
   options.schedule = icma::model::parse_schedule(flags.schedule);
   std::optional<int64_t> tokenizer_pad;
@@ -240,7 +251,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--gradient-checkpointing", o.gradient_checkpointing,
                "recompute each decoder layer in backward instead of storing activations (less memory, ~1/3 more time)");
-  app.add_flag("--resume", o.resume, "continue from the newest checkpoint in --out");
+  auto* resume = app.add_flag("--resume", o.resume,
+                              "continue from the newest checkpoint in --out (refused, naming the setting, when any "
+                              "setting, the data, the base model or the tokenizer differs from the earlier run's)");
+  app.add_flag("--restart", o.restart, "start over, deleting the earlier run's checkpoints and weights in --out")
+      ->excludes(resume);
   app.add_option("--stop-after", o.stop_after_steps, "stop after N steps of this run, as an interruption would (testing)");
 
   std::string merge_model, merge_adapter, merge_out;

@@ -235,6 +235,54 @@ TEST(IcmaGenerate, ControlCharactersInGeneratedTextNeverStopARun) {
   EXPECT_EQ(data::read_predictions(out, data::Task::mol2cap).rows[0].output, "bad text");
 }
 
+TEST(IcmaGenerate, ResumeRefusesAnEarlierRunWithOtherSettingsOrPrompts) {
+  const std::string prompts = write("mixed.jsonl", mol2cap_jsonl(4));
+  // The same ids and row count, other prompts.
+  std::string changed = mol2cap_jsonl(4);
+  changed.replace(changed.find("CCO"), 3, "CCN");
+  const std::string other = write("mixed-other.jsonl", changed);
+  const std::string out = dir() + "/mixed.tsv";
+  const std::string sample = " --do-sample --top-k 40 --seed 5 --batch-size 2";
+  const CommandResult first = run(generate_args(prompts, out) + sample + " --temperature 0.7 --stop-after 2");
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  ASSERT_TRUE(std::filesystem::exists(out + ".partial"));
+  ASSERT_FALSE(std::filesystem::exists(out));
+
+  CommandResult resumed = run(generate_args(prompts, out) + sample + " --temperature 0.9 --resume");
+  EXPECT_EQ(resumed.exit_code, 2) << resumed.output;
+  EXPECT_NE(resumed.output.find("the setting generation.temperature differs: the earlier run used 0.7, this one 0.9; "
+                                "--restart discards its rows"),
+            std::string::npos)
+      << resumed.output;
+  resumed = run(generate_args(other, out) + sample + " --temperature 0.7 --resume");
+  EXPECT_EQ(resumed.exit_code, 2) << resumed.output;
+  EXPECT_NE(resumed.output.find("the setting queries.sha256 differs"), std::string::npos) << resumed.output;
+  resumed = run(generate_args(prompts, out) + sample + " --temperature 0.7 --resume --num-beams 1 --max-new-tokens 5");
+  EXPECT_EQ(resumed.exit_code, 2) << resumed.output;
+  // Neither --resume nor --restart.
+  resumed = run(generate_args(prompts, out) + sample + " --temperature 0.7");
+  EXPECT_EQ(resumed.exit_code, 2) << resumed.output;
+  EXPECT_NE(resumed.output.find("holds the rows of an interrupted run: --resume continues it, --restart discards it"),
+            std::string::npos)
+      << resumed.output;
+
+  // The same settings finish the run; the same rows as one uninterrupted run.
+  resumed = run(generate_args(prompts, out) + sample + " --temperature 0.7 --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  const std::string straight = dir() + "/mixed-straight.tsv";
+  ASSERT_EQ(run(generate_args(prompts, straight) + sample + " --temperature 0.7").exit_code, 0);
+  EXPECT_EQ(read(out), read(straight));
+  // A complete OUT answers other prompts of the same row count: refused, not "nothing to do".
+  resumed = run(generate_args(other, out) + sample + " --temperature 0.7 --resume");
+  EXPECT_EQ(resumed.exit_code, 2) << resumed.output;
+  EXPECT_NE(resumed.output.find("is the answer to other inputs than row 1 of these"), std::string::npos)
+      << resumed.output;
+  // --restart generates again.
+  resumed = run(generate_args(other, out) + sample + " --temperature 0.7 --restart");
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_EQ(data::read_predictions(out, data::Task::mol2cap).rows[0].input, "CCN");
+}
+
 TEST(IcmaGenerate, PlainFilesZeroShotAndWithAnIndex) {
   const std::string smiles = write("mols.txt", "CCO\n\nC=O\n");
   const std::string out = dir() + "/plain.tsv";
