@@ -15,6 +15,7 @@
 #include <torch/torch.h>
 
 #include "icma/core/app.hpp"
+#include "icma/core/cli_checks.hpp"
 #include "icma/core/error.hpp"
 #include "icma/core/output_ownership.hpp"
 #include "icma/core/resume_check.hpp"
@@ -156,7 +157,9 @@ void add_model_options(CLI::App& app, Inputs& in, std::size_t& batch_size) {
   app.add_option("--tokenizer", in.tokenizer, "tokenizer (directory or file); default: the model directory");
   app.add_option("--prompts", in.prompts, "JSONL prompts (icma-prompt's output)");
   app.add_option("--out", in.out, "output file");
-  app.add_option("--batch-size", batch_size, "prompts per forward pass")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--batch-size", batch_size, "prompts per forward pass")
+      ->check(icma::cli::whole(1, 1e5))
+      ->capture_default_str();
   app.add_option("--dtype", in.dtype, "compute dtype: fp32, fp16 or bf16 (fp32 on CPU)")->capture_default_str();
   app.add_option("--device", in.device, "cpu, cuda or cuda:N")->capture_default_str();
 }
@@ -214,13 +217,15 @@ int main(int argc, char** argv) {
   app.add_option("--smiles", in.smiles, "plain file, one SMILES per line: write captions (mol2cap)");
   app.add_option("--captions", in.captions, "plain file, one caption per line: write molecules (cap2mol)");
   app.add_option("--index", in.index, "with --smiles/--captions: index directory (icma-index) to draw examples from");
-  app.add_option("--n-shot", in.n_shot, "with --index: examples per prompt (default 2 mol2cap, 4 cap2mol)");
+  app.add_option("--n-shot", in.n_shot, "with --index: examples per prompt (default 2 mol2cap, 4 cap2mol)")
+      ->check(icma::cli::whole(1, 1000));
   app.add_option("--method", in.method, "with --index: bm25, morgan, rdk, maccs, gnn, sentence or random");
   app.add_option("--gnn", in.gnn, "with --method gnn: the index's GIN weights, when its own file has moved");
   app.add_option("--sentence", in.sentence,
                  "with --method sentence: the index's sentence-transformers directory, when it has moved");
   app.add_flag("--allow-stale", in.allow_stale, "with --index: use it even if its corpus changed");
-  app.add_option("--cutoff-len", in.cutoff_len, "with --smiles/--captions: token budget of each prompt (0 = none)");
+  app.add_option("--cutoff-len", in.cutoff_len, "with --smiles/--captions: token budget of each prompt (0 = none)")
+      ->check(icma::cli::whole(0, 1e7));
   app.add_option("--template", in.template_file, "prompt template file (JSON)");
   app.add_flag("--wrap-smiles", in.wrap_smiles, "write SMILES as [START_I_SMILES]...[END_I_SMILES] (Galactica)");
   app.add_option("--save-prompts", in.save_prompts, "also write the prompts as JSONL (to see what the model is asked)");
@@ -230,15 +235,30 @@ int main(int argc, char** argv) {
   app.add_flag("--restart", options.restart, "discard OUT.partial of an interrupted run and generate every row again")
       ->excludes(resume);
   app.add_option("--stop-after", options.stop_after_rows,
-                 "stop after N rows of this run, as an interruption would, keeping OUT.partial (testing)");
-  app.add_option("--max-new-tokens", g.max_new_tokens, "tokens generated per prompt at most")->capture_default_str();
+                 "stop after N rows of this run, as an interruption would, keeping OUT.partial (testing)")
+                     ->check(icma::cli::whole(0, 1e9));
+  app.add_option("--max-new-tokens", g.max_new_tokens, "tokens generated per prompt at most")
+      ->check(icma::cli::whole(0, 1e6))
+      ->capture_default_str();
   app.add_flag("--do-sample", g.do_sample, "sample instead of greedy search");
-  app.add_option("--temperature", g.temperature, "sampling temperature")->capture_default_str();
-  app.add_option("--top-k", g.top_k, "sampling: keep the k most likely tokens (0 = off)")->capture_default_str();
-  app.add_option("--top-p", g.top_p, "sampling: nucleus probability (1 = off)")->capture_default_str();
-  app.add_option("--repetition-penalty", g.repetition_penalty, "HF's repetition penalty (1 = off)")->capture_default_str();
-  app.add_option("--num-beams", g.num_beams, "beam search with this many beams (1 = off)")->capture_default_str();
-  app.add_option("--length-penalty", g.length_penalty, "beam search: score = logprob / length^this")->capture_default_str();
+  app.add_option("--temperature", g.temperature, "sampling temperature")
+      ->check(icma::cli::positive_real(1e6))
+      ->capture_default_str();
+  app.add_option("--top-k", g.top_k, "sampling: keep the k most likely tokens (0 = off)")
+      ->check(icma::cli::whole(0, 1e9))
+      ->capture_default_str();
+  app.add_option("--top-p", g.top_p, "sampling: nucleus probability (1 = off)")
+      ->check(icma::cli::real(0, 1, true))
+      ->capture_default_str();
+  app.add_option("--repetition-penalty", g.repetition_penalty, "HF's repetition penalty (1 = off)")
+      ->check(icma::cli::positive_real(1e6))
+      ->capture_default_str();
+  app.add_option("--num-beams", g.num_beams, "beam search with this many beams (1 = off)")
+      ->check(icma::cli::whole(1, 1000))
+      ->capture_default_str();
+  app.add_option("--length-penalty", g.length_penalty, "beam search: score = logprob / length^this")
+      ->check(icma::cli::real(-1e6, 1e6))
+      ->capture_default_str();
   app.add_option("--early-stopping", g.early_stopping, "beam search: heuristic (HF False), first (True) or never")
       ->transform(CLI::CheckedTransformer(kEarlyStopping))
       ->default_str("heuristic");

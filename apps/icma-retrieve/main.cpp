@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "icma/core/app.hpp"
+#include "icma/core/cli_checks.hpp"
 #include "icma/core/error.hpp"
 #include "icma/core/output_ownership.hpp"
 #include "icma/core/sha256.hpp"
@@ -64,7 +65,7 @@ int main(int argc, char** argv) {
   app.add_option("--sentence", flags.sentence,
                  "sentence-transformers directory for --method sentence when the index's own has moved (same weights, "
                  "config and tokenizer files by SHA-256)");
-  app.add_option("--k", flags.k, "neighbours retrieved per query")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--k", flags.k, "neighbours retrieved per query")->check(icma::cli::whole(1, 1e6))->capture_default_str();
   app.add_option("--out", flags.out, "neighbour file to write (query_id<TAB>neighbour_id<TAB>score)")->required();
   app.add_option("--exclude-self", flags.exclude_self,
                  "drop the corpus record with the query's id: on, off, or auto (on when the queries file is the "
@@ -73,14 +74,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--allow-stale", flags.allow_stale, "use the index even if its corpus changed since indexing");
   CLI::Option* select = app.add_option("--select", flags.select, "keep N of the k retrieved (re-ranking)")
-                            ->check(CLI::PositiveNumber);
+                            ->check(icma::cli::whole(1, 1e6));
   app.add_option("--walk", flags.walk,
                  "random walk: skip each ranked neighbour with this probability until N are kept (seeded; for "
                  "training prompts)")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(icma::cli::real(0, 1))
       ->needs(select);
   CLI::Option* buckets = app.add_option("--bucket-start", flags.bucket_start,
                                         "evenly spaced selection from this rank (the ICMA code's buckets)")
+                             ->check(icma::cli::whole(0, 1e6))
                              ->needs(select);
   app.add_flag("--reverse", flags.reverse, "order the kept neighbours most similar last, next to the query");
   app.add_option("--bad-rows", flags.bad_rows, "malformed query rows: fail (stop with file:line) or skip")
@@ -101,7 +103,14 @@ int main(int argc, char** argv) {
     options.threads = common.resolved_threads();
     if (*select) options.select = flags.select;
     options.walk_skip_probability = flags.walk;
-    if (*buckets) options.bucket_start = flags.bucket_start;
+    if (*buckets) {
+      // Buckets start at this rank of the k: at or past k, none would be kept.
+      if (flags.bucket_start >= flags.k) {
+        throw icma::InputError("--bucket-start " + std::to_string(flags.bucket_start) + " is not below --k " +
+                               std::to_string(flags.k) + ": no neighbour would be kept");
+      }
+      options.bucket_start = flags.bucket_start;
+    }
     options.reverse = flags.reverse;
 
     const icma::data::Dataset queries =

@@ -1,5 +1,6 @@
 #include "icma/data/partial_predictions.hpp"
 
+#include <cerrno>
 #include <filesystem>
 #include <sstream>
 
@@ -7,6 +8,7 @@
 
 #include "icma/core/atomic_file.hpp"
 #include "icma/core/error.hpp"
+#include "icma/core/write_failure.hpp"
 #include "icma/data/generated_text.hpp"
 
 namespace icma::data {
@@ -95,8 +97,9 @@ void PartialPredictions::append(const std::vector<std::pair<std::size_t, Predict
     lines += std::to_string(row) + '\t' + ids.at(row) + '\t' + prediction.input + '\t' + prediction.ground_truth +
              '\t' + prediction.output + '\n';
   }
+  errno = 0;
   out_ << lines << std::flush;
-  if (!out_) throw Error(path_ + ": write failed");
+  if (!out_) throw Error(path_ + ": write failed: " + write_failure_reason(path_));
 }
 
 }  // namespace icma::data

@@ -185,7 +185,16 @@ class Checkpoints {
     } else {
       weights::load_into(model_.module(), weights::read_safetensors(path / "model.safetensors"), (path / "model.safetensors").string());
     }
-    torch::load(optimizer, (path / "optimizer.pt").string());
+    const fs::path optimizer_file = path / "optimizer.pt";
+    try {
+      torch::load(optimizer, optimizer_file.string());
+    } catch (const c10::Error& error) {
+      // A damaged file: LibTorch's own message is a page of stack trace.
+      throw InputError(optimizer_file.string(), 0,
+                       "unreadable optimizer state (" + std::string(error.what_without_backtrace()).substr(0, 120) +
+                           "); the checkpoint is damaged: --restart, or delete this checkpoint to resume from an "
+                           "earlier one");
+    }
     const fs::path rng_file = path / "rng_state.safetensors";
     const weights::TensorMap rng = weights::read_safetensors(rng_file);
     const torch::Device device = model_.device();
@@ -280,6 +289,19 @@ TrainingResult train(CausalLM& model, const std::vector<TrainingExample>& train_
                      const std::vector<TrainingExample>& valid_set, const TrainingOptions& options,
                      DataParallel& parallel) {
   if (train_set.empty()) throw InputError("no training examples");
+  // A token the embedding has no row for would stop LibTorch mid-run with a
+  // page of stack trace; say which example and why, before anything starts.
+  for (const auto* set : {&train_set, &valid_set}) {
+    for (const TrainingExample& example : *set) {
+      for (const int64_t id : example.ids) {
+        if (id < 0 || id >= model.config().vocab_size) {
+          throw InputError("example " + example.id + ": token id " + std::to_string(id) +
+                           " is outside the model's vocabulary of " + std::to_string(model.config().vocab_size) +
+                           " (is the tokenizer the model's?)");
+        }
+      }
+    }
+  }
   if (options.micro_batch <= 0 || options.global_batch <= 0) throw InputError("batch sizes must be positive");
   if (options.global_batch % parallel.world_size() != 0) {
     throw InputError("global batch " + std::to_string(options.global_batch) + " is not a multiple of the " +
