@@ -15,7 +15,10 @@
 //                       config and tokenizer files
 //
 // The directory is built in a staging folder and swapped into place, so a
-// crash mid-build leaves the previous index intact.
+// crash mid-build leaves the previous index intact. Only an absent or empty
+// directory, or an earlier index (its manifest and index files, nothing
+// else), is replaced; a directory holding anything else is refused
+// (core/output_ownership.hpp), as is one that holds the corpus.
 
 #include <functional>
 #include <memory>
