@@ -13,6 +13,7 @@
 #include "icma/core/parallel.hpp"
 #include "icma/core/progress.hpp"
 #include "icma/core/error.hpp"
+#include "icma/core/file_checksums.hpp"
 #include "icma/core/output_ownership.hpp"
 #include "icma/core/sha256.hpp"
 #include "icma/core/version.hpp"
@@ -112,51 +113,6 @@ nlohmann::json build_sentence_embeddings(const IndexBuildOptions& options, const
   return section;
 }
 
-// Every file of the index but the manifest, by its path under DIR, with its
-// size and SHA-256: what open() checks before any reader (Lucene++ above all,
-// which trusts its files and, given a damaged one, allocated without bound)
-// sees a byte.
-nlohmann::json file_checksums(const std::string& dir) {
-  nlohmann::json files = nlohmann::json::object();
-  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
-    const std::string name = fs::relative(entry.path(), dir).generic_string();
-    if (name == "manifest.json") continue;
-    files[name] = {{"size", entry.file_size()}, {"sha256", sha256_file_hex(entry.path().string())}};
-  }
-  return files;
-}
-
-// The files of DIR are the manifest's, byte for byte; throws InputError naming
-// the first that is missing, damaged or extra. Sizes are compared first, so a
-// truncated or grown file is named without reading it.
-void verify_files(const std::string& dir, const nlohmann::json& files) {
-  const auto damaged = [&](const std::string& name, const std::string& what) {
-    return InputError(dir + "/" + name, 0, what + "; the index is damaged: rebuild it (icma-index build)");
-  };
-  for (const auto& [name, expected] : files.items()) {
-    const fs::path path = fs::path(dir) / name;
-    if (name.empty() || fs::path(name).is_absolute() || name.find("..") != std::string::npos) {
-      throw InputError(dir + "/manifest.json", 0, "lists a file outside the index: \"" + name + "\"");
-    }
-    std::error_code error;
-    const std::uintmax_t size = fs::file_size(path, error);
-    if (error) throw damaged(name, "missing");
-    if (size != expected.at("size").get<std::uintmax_t>()) {
-      throw damaged(name, std::to_string(size) + " bytes where the manifest says " +
-                              std::to_string(expected.at("size").get<std::uintmax_t>()));
-    }
-    if (sha256_file_hex(path.string()) != expected.at("sha256").get<std::string>()) {
-      throw damaged(name, "its SHA-256 differs from the manifest's");
-    }
-  }
-  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
-    const std::string name = fs::relative(entry.path(), dir).generic_string();
-    if (name != "manifest.json" && !files.contains(name)) throw damaged(name, "not a file the manifest lists");
-  }
-}
-
 }  // namespace
 
 nlohmann::json build_corpus_index(const IndexBuildOptions& options) {
@@ -249,7 +205,9 @@ nlohmann::json build_corpus_index(const IndexBuildOptions& options) {
       {"unparsable_smiles", {{"count", unparsable.size()}, {"rows", unparsable}}}};
   if (gnn) manifest["gnn"] = *gnn;
   if (sentence) manifest["sentence"] = *sentence;
-  manifest["files"] = file_checksums(staging);
+  // Every file's size and SHA-256, checked by open() before any reader
+  // (Lucene++ above all, which trusts its files) sees a byte.
+  manifest["files"] = directory_checksums(staging, "manifest.json");
   write_file_atomically(staging + "/manifest.json", manifest.dump(2) + "\n");
   out.commit();
   return manifest;
@@ -278,7 +236,8 @@ CorpusIndex CorpusIndex::open(const std::string& dir, bool allow_stale) {
   index.dir_ = dir;
   index.manifest_ = read_manifest(dir);
   try {
-    verify_files(dir, index.manifest_.at("files"));
+    verify_directory_checksums(dir, index.manifest_.at("files"), "manifest.json", true,
+                               "the index is damaged: rebuild it (icma-index build)");
     const std::string corpus_path = index.manifest_.at("corpus").at("path");
     const std::string expected = index.manifest_.at("corpus").at("sha256");
     std::string problem;

@@ -111,11 +111,11 @@ TEST_F(IndexIntegrity, DamagedFilesAreRefusedInBoundedMemory) {
   };
   const Damage cases[] = {
       {"lucene-bytes", [](const std::string& index) { overwrite_middle(largest_lucene_file(index)); }, "bm25",
-       "its SHA-256 differs from the manifest's; the index is damaged: rebuild it"},
+       "its SHA-256 differs from the one recorded when it was written; the index is damaged: rebuild it"},
       {"lucene-truncated", [](const std::string& index) { fs::resize_file(largest_lucene_file(index), 3); }, "bm25",
-       "3 bytes where the manifest says"},
+       "3 bytes where"},
       {"lucene-extra", [](const std::string& index) { testing::write_text(index + "/bm25/lucene/segments_9", "x"); },
-       "bm25", "segments_9: not a file the manifest lists"},
+       "bm25", "segments_9: not one of the files that were written"},
       {"lucene-missing", [](const std::string& index) { fs::remove(largest_lucene_file(index)); }, "bm25", "missing"},
       {"fingerprints", [](const std::string& index) { overwrite_middle(index + "/morgan.fp"); }, "morgan",
        "morgan.fp: its SHA-256 differs"},
