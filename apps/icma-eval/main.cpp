@@ -18,6 +18,7 @@
 #include "icma/core/error.hpp"
 #include "icma/core/output_ownership.hpp"
 #include "icma/data/predictions.hpp"
+#include "icma/chem/inchi.hpp"
 #include "icma/eval/cap2mol.hpp"
 #include "icma/eval/meteor.hpp"
 #include "icma/eval/mol2cap.hpp"
@@ -131,6 +132,13 @@ int run_cap2mol(const EvalOptions& options, unsigned threads, std::uint64_t seed
   }
   icma::eval::EvalReport report = icma::eval::make_report(file, scores);
   add_statistics(report, file, scores, options, seed, score);
+  if (scores.exact_capped_rows > 0) {
+    spdlog::warn("{}: {} row(s) pair molecules of over {} atoms that only an InChI could tell apart; they count as "
+                 "not exact without one (laying them out is unbounded in time)",
+                 file.path, scores.exact_capped_rows, icma::chem::kLayoutCapAtoms);
+  }
+  report.settings["exact_capped_rows"] = scores.exact_capped_rows;
+  report.settings["exact_cap_atoms"] = icma::chem::kLayoutCapAtoms;
   emit(report, options);
   if (!options.per_example_path.empty()) {
     icma::eval::write_per_example(options.per_example_path, file, scores);

@@ -14,6 +14,7 @@
 #include "icma/core/atomic_directory.hpp"
 #include "icma/core/atomic_file.hpp"
 #include "icma/core/error.hpp"
+#include "icma/core/file_checksums.hpp"
 #include "icma/core/output_ownership.hpp"
 #include "icma/core/resume_check.hpp"
 #include "icma/core/progress.hpp"
@@ -173,6 +174,8 @@ class Checkpoints {
     const torch::Device device = model_.device();
     const torch::Tensor rng_state = dropout_generator(device).get_state();
     weights::write_safetensors(staging / "rng_state.safetensors", {{generator_key(device), rng_state}});
+    // Checked before a resume reads any of them (core/file_checksums.hpp).
+    state["files"] = directory_checksums(staging.string(), "trainer_state.json");
     write_file_atomically((staging / "trainer_state.json").string(), state.dump(2) + "\n");
     directory.commit();
     prune(step);
@@ -180,6 +183,12 @@ class Checkpoints {
 
   nlohmann::json load(int64_t step, torch::optim::Optimizer& optimizer, detail::LossScaler& scaler) {
     const fs::path path = path_of(step);
+    nlohmann::json state = nlohmann::json::parse(read_file((path / "trainer_state.json").string()));
+    if (state.contains("files")) {  // checkpoints of older runs have none
+      verify_directory_checksums(path.string(), state["files"], "trainer_state.json", false,
+                                 "the checkpoint is damaged: delete " + path.string() +
+                                     " to resume from an earlier one, or --restart");
+    }
     if (options_.lora) {
       load_lora(model_, path);
     } else {
@@ -203,7 +212,6 @@ class Checkpoints {
       throw InputError(rng_file.string(), 0, "holds no " + generator_key(device) + " generator: the run was on another device");
     }
     dropout_generator(device).set_state(found->second.clone());
-    nlohmann::json state = nlohmann::json::parse(read_file((path / "trainer_state.json").string()));
     if (scaler.enabled() && state.contains("loss_scaler")) scaler.set_state(state["loss_scaler"].get<std::vector<double>>());
     return state;
   }

@@ -13,6 +13,7 @@
 #include "icma/core/parallel.hpp"
 #include "icma/core/progress.hpp"
 #include "icma/core/error.hpp"
+#include "icma/core/file_checksums.hpp"
 #include "icma/core/output_ownership.hpp"
 #include "icma/core/sha256.hpp"
 #include "icma/core/version.hpp"
@@ -24,7 +25,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kFormatVersion = 1;
+// 2: the manifest lists every file's size and SHA-256 ("files").
+constexpr int kFormatVersion = 2;
 constexpr const char* kGnnFile = "gnn.emb";
 constexpr const char* kSentenceFile = "sentence.emb";
 
@@ -203,6 +205,9 @@ nlohmann::json build_corpus_index(const IndexBuildOptions& options) {
       {"unparsable_smiles", {{"count", unparsable.size()}, {"rows", unparsable}}}};
   if (gnn) manifest["gnn"] = *gnn;
   if (sentence) manifest["sentence"] = *sentence;
+  // Every file's size and SHA-256, checked by open() before any reader
+  // (Lucene++ above all, which trusts its files) sees a byte.
+  manifest["files"] = directory_checksums(staging, "manifest.json");
   write_file_atomically(staging + "/manifest.json", manifest.dump(2) + "\n");
   out.commit();
   return manifest;
@@ -231,6 +236,8 @@ CorpusIndex CorpusIndex::open(const std::string& dir, bool allow_stale) {
   index.dir_ = dir;
   index.manifest_ = read_manifest(dir);
   try {
+    verify_directory_checksums(dir, index.manifest_.at("files"), "manifest.json", true,
+                               "the index is damaged: rebuild it (icma-index build)");
     const std::string corpus_path = index.manifest_.at("corpus").at("path");
     const std::string expected = index.manifest_.at("corpus").at("sha256");
     std::string problem;

@@ -219,4 +219,31 @@ TEST_F(IcmaTrain, OutputDirectoryOfOtherFilesIsRefused) {
   EXPECT_NE(init.output.find("does not hold a model directory"), std::string::npos) << init.output;
 }
 
+TEST_F(IcmaTrain, ADamagedCheckpointIsNamedNotLoaded) {
+  const std::string out = *dir_ + "/damaged";
+  const std::string flags = train_flags(out) + " --max-steps 4 --save-steps 2";
+  ASSERT_EQ(run_command("icma-train", flags + " --stop-after 2").exit_code, 0);
+  const std::string optimizer = out + "/checkpoint-2/optimizer.pt";
+  std::string bytes = icma::read_file(optimizer);
+  for (std::size_t i = bytes.size() / 3; i < bytes.size() / 3 + 64; ++i) bytes[i] = '\xff';
+  icma::testing::write_text(optimizer, bytes);
+  auto resumed = run_command("icma-train", flags + " --resume");
+  EXPECT_EQ(resumed.exit_code, 2) << resumed.output;
+  EXPECT_NE(resumed.output.find("checkpoint-2/optimizer.pt: its SHA-256 differs from the one recorded when it was "
+                                "written; the checkpoint is damaged"),
+            std::string::npos)
+      << resumed.output;
+  EXPECT_EQ(resumed.output.find("Exception raised from"), std::string::npos) << resumed.output;
+  // Without its checksums (a checkpoint of an older icma), LibTorch's own
+  // error is caught and the file named, on one line.
+  nlohmann::json state = nlohmann::json::parse(icma::read_file(out + "/checkpoint-2/trainer_state.json"));
+  state.erase("files");
+  icma::testing::write_text(out + "/checkpoint-2/trainer_state.json", state.dump());
+  icma::testing::write_text(optimizer, "not a zip archive");
+  resumed = run_command("icma-train", flags + " --resume");
+  EXPECT_EQ(resumed.exit_code, 2) << resumed.output;
+  EXPECT_NE(resumed.output.find("optimizer.pt: unreadable optimizer state"), std::string::npos) << resumed.output;
+  EXPECT_EQ(resumed.output.find("Exception raised from"), std::string::npos) << resumed.output;
+}
+
 }  // namespace

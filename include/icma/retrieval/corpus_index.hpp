@@ -2,7 +2,10 @@
 // An index directory over one corpus (a dataset TSV), as icma-index writes it:
 //
 //   DIR/manifest.json   what was indexed: corpus path, SHA-256 and row count,
-//                       parameters, unparsable SMILES, tool version
+//                       parameters, unparsable SMILES, tool version, and the
+//                       size and SHA-256 of every other file ("files"), which
+//                       open() checks before reading any (a damaged Lucene++
+//                       file made retrieval allocate without bound)
 //   DIR/ids.txt         the corpus ids (CID column), one per line, row order
 //   DIR/bm25/           the caption index (Lucene++ postings + exact lengths)
 //   DIR/<kind>.fp       fingerprints (morgan, rdk, maccs), bit-packed
