@@ -54,7 +54,7 @@ fi
 FLAGS=(-std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
        -I"$ROOT/include" -I"$ROOT/src" $(pkg-config --cflags sentencepiece oniguruma icu-uc 2>/dev/null))
 # The llm module and what it uses from core and text (app.cpp needs the generated version header: left out).
-SOURCES=("$ROOT"/src/tokenizer/*.cpp "$ROOT"/src/core/{atomic_file,parallel,utf8,log,progress}.cpp "$ROOT"/src/text/*.cpp)
+SOURCES=("$ROOT"/src/tokenizer/*.cpp "$ROOT"/src/core/{atomic_file,output_ownership,parallel,utf8,log,progress}.cpp "$ROOT"/src/text/*.cpp)
 objects=()
 pids=()
 for src in "${SOURCES[@]}"; do

@@ -13,9 +13,12 @@
 #include <spdlog/spdlog.h>
 
 #include "icma/core/app.hpp"
+#include "icma/core/cli_checks.hpp"
 #include "icma/core/atomic_file.hpp"
 #include "icma/core/error.hpp"
+#include "icma/core/output_ownership.hpp"
 #include "icma/data/predictions.hpp"
+#include "icma/chem/inchi.hpp"
 #include "icma/eval/cap2mol.hpp"
 #include "icma/eval/meteor.hpp"
 #include "icma/eval/mol2cap.hpp"
@@ -129,6 +132,13 @@ int run_cap2mol(const EvalOptions& options, unsigned threads, std::uint64_t seed
   }
   icma::eval::EvalReport report = icma::eval::make_report(file, scores);
   add_statistics(report, file, scores, options, seed, score);
+  if (scores.exact_capped_rows > 0) {
+    spdlog::warn("{}: {} row(s) pair molecules of over {} atoms that only an InChI could tell apart; they count as "
+                 "not exact without one (laying them out is unbounded in time)",
+                 file.path, scores.exact_capped_rows, icma::chem::kLayoutCapAtoms);
+  }
+  report.settings["exact_capped_rows"] = scores.exact_capped_rows;
+  report.settings["exact_cap_atoms"] = icma::chem::kLayoutCapAtoms;
   emit(report, options);
   if (!options.per_example_path.empty()) {
     icma::eval::write_per_example(options.per_example_path, file, scores);
@@ -148,13 +158,13 @@ void add_shared_options(CLI::App& command, EvalOptions& options) {
       ->check(CLI::IsMember({"fail", "skip"}))
       ->capture_default_str();
   command.add_option("--digits", options.digits, "decimals in the printed table")
-      ->check(CLI::Range(0, 17))
+      ->check(icma::cli::whole(0, 17))
       ->capture_default_str();
   command.add_option("--bootstrap", options.bootstrap_samples,
                      "bootstrap resamples for a 95% confidence interval per metric (rows drawn with replacement, "
                      "each metric recomputed as defined: corpus BLEU from the drawn rows' counts); 0 = none. "
                      "Seeded by --seed")
-      ->check(CLI::Range(std::size_t{0}, std::size_t{100000}))
+      ->check(icma::cli::whole(0, 100000))
       ->capture_default_str();
   command.add_option("--paired", options.paired,
                      "another system's predictions on the same rows (repeatable): a paired bootstrap of this "
@@ -198,6 +208,7 @@ int main(int argc, char** argv) {
   mol2cap->add_option("--max-tokens", options.max_tokens,
                       "word pieces kept per text with scibert (MolT5 truncates at 512; 0 = no limit). SentencePiece "
                       "tokens are not truncated: T5Tokenizer.tokenize ignores truncation")
+      ->check(icma::cli::whole(0, 1e7))
       ->capture_default_str();
   mol2cap->add_option("--wordnet", options.wordnet_dir,
                       "WordNet 3.0 database directory for METEOR's synonym stage (Debian: wordnet-base; "
@@ -211,6 +222,9 @@ int main(int argc, char** argv) {
   add_shared_options(*cap2mol, options);
 
   return icma::run_app(app, common, argc, argv, [&] {
+    std::vector<std::string> inputs = options.paired;
+    inputs.insert(inputs.end(), {options.predictions, options.vocab, options.wordnet_dir});
+    const icma::OutputClaim claim({options.json_path, options.per_example_path}, inputs);
     const unsigned threads = common.resolved_threads();
     if (!options.paired.empty() && options.bootstrap_samples == 0) {
       throw icma::InputError("--paired needs --bootstrap N with N > 0");

@@ -15,10 +15,14 @@
 #include <torch/torch.h>
 
 #include "icma/core/app.hpp"
+#include "icma/core/cli_checks.hpp"
 #include "icma/core/error.hpp"
+#include "icma/core/output_ownership.hpp"
+#include "icma/core/resume_check.hpp"
 #include "icma/data/dataset.hpp"
 #include "icma/prompt/assemble.hpp"
 #include "icma/prompt/prompt_file.hpp"
+#include "icma/model/run_identity.hpp"
 #include "icma/translate/translate.hpp"
 #ifdef ICMA_WITH_CHEMISTRY
 #include "icma/incontext/incontext.hpp"
@@ -42,6 +46,12 @@ const std::map<std::string, icma::model::EarlyStopping> kEarlyStopping = {
     {"heuristic", icma::model::EarlyStopping::kHeuristic}, {"false", icma::model::EarlyStopping::kHeuristic},
     {"first", icma::model::EarlyStopping::kFirst},         {"true", icma::model::EarlyStopping::kFirst},
     {"never", icma::model::EarlyStopping::kNever}};
+
+// Every path the run reads, which its outputs must not overwrite.
+std::vector<std::string> inputs_of(const Inputs& in) {
+  return {in.model, in.adapter, in.tokenizer, in.prompts, in.smiles, in.captions, in.index, in.gnn, in.sentence,
+          in.template_file};
+}
 
 icma::tokenizer::Tokenizer load_tokenizer(const Inputs& in) {
   return icma::tokenizer::Tokenizer::load(in.tokenizer.empty() ? in.model : in.tokenizer);
@@ -89,6 +99,9 @@ int run_generate(const Inputs& in, icma::translate::TranslateOptions& options, c
     throw InputError("give exactly one of --prompts, --smiles, --captions");
   }
   if (in.model.empty() || in.out.empty()) throw InputError("--model and --out are required");
+  std::vector<std::string> inputs = inputs_of(in);
+  inputs.push_back(in.out + ".partial");  // this run's own resumable rows; not a place for --save-prompts
+  const icma::OutputClaim claim({in.out, in.save_prompts}, inputs);
   if (!in.prompts.empty() && !in.index.empty()) {
     throw InputError("--index builds prompts for --smiles/--captions; --prompts files already hold theirs");
   }
@@ -100,8 +113,9 @@ int run_generate(const Inputs& in, icma::translate::TranslateOptions& options, c
   const icma::model::LoadOptions load = icma::model::load_options(in.dtype, in.device, in.adapter);
 
   // Inputs and prompts, all checked before the model loads.
-  icma::prompt::PromptTemplates templates = icma::prompt::PromptTemplates::load(
-      in.template_file.empty() ? icma::prompt::PromptTemplates::default_path() : in.template_file);
+  const std::string template_path =
+      in.template_file.empty() ? icma::prompt::PromptTemplates::default_path() : in.template_file;
+  icma::prompt::PromptTemplates templates = icma::prompt::PromptTemplates::load(template_path);
   if (in.wrap_smiles) templates.set_wrap_smiles(true);
   const icma::tokenizer::Tokenizer tokenizer = load_tokenizer(in);
   const std::string source = !in.prompts.empty() ? in.prompts : !in.smiles.empty() ? in.smiles : in.captions;
@@ -111,12 +125,21 @@ int run_generate(const Inputs& in, icma::translate::TranslateOptions& options, c
   if (records.empty()) throw InputError(source, 0, "no inputs");
   if (!in.save_prompts.empty()) icma::prompt::write_prompt_file(in.save_prompts, records);
   const auto queries = icma::translate::queries_from_prompts(records, source, templates, eos_text(tokenizer));
+  // What --resume must find unchanged besides the decoding options and the
+  // prompts (translate.hpp).
+  options.identity = {{"model", icma::model::model_identity(in.model)},
+                      {"adapter", in.adapter.empty() ? nlohmann::json() : icma::model::adapter_identity(in.adapter)},
+                      {"tokenizer", icma::model::tokenizer_identity(in.tokenizer.empty() ? in.model : in.tokenizer)},
+                      {"templates", icma::file_identities(template_path, {})},
+                      {"wrap_smiles", in.wrap_smiles},
+                      {"dtype", in.dtype}};
   icma::translate::translate(queries, records.front().task, in.model, load, tokenizer, templates, options, in.out);
   return 0;
 }
 
 int run_score(const Inputs& in, std::size_t batch_size, const icma::CommonOptions& common) {
   if (in.model.empty() || in.prompts.empty() || in.out.empty()) throw InputError("--model, --prompts and --out are required");
+  const icma::OutputClaim claim({in.out}, inputs_of(in));
   const unsigned threads = common.resolved_threads();
   torch::set_num_threads(static_cast<int>(threads));
   const auto rows = icma::prompt::read_prompt_file(in.prompts, {false, false, true});
@@ -134,7 +157,9 @@ void add_model_options(CLI::App& app, Inputs& in, std::size_t& batch_size) {
   app.add_option("--tokenizer", in.tokenizer, "tokenizer (directory or file); default: the model directory");
   app.add_option("--prompts", in.prompts, "JSONL prompts (icma-prompt's output)");
   app.add_option("--out", in.out, "output file");
-  app.add_option("--batch-size", batch_size, "prompts per forward pass")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--batch-size", batch_size, "prompts per forward pass")
+      ->check(icma::cli::whole(1, 1e5))
+      ->capture_default_str();
   app.add_option("--dtype", in.dtype, "compute dtype: fp32, fp16 or bf16 (fp32 on CPU)")->capture_default_str();
   app.add_option("--device", in.device, "cpu, cuda or cuda:N")->capture_default_str();
 }
@@ -149,7 +174,9 @@ const char* kFooter =
     "Prompts: JSONL rows {\"id\",\"task\",\"prompt\"[,\"target\",\"input\"]}; one task per file. The predictions'\n"
     "first column is \"input\" if given, else read from the prompt's last line with the template; the ground\n"
     "truth is the target without its cue and EOS; the output is the generated text after the cue\n"
-    "(\"Caption:\"/\"Molecule:\"), its first non-empty line, trimmed (tabs become spaces).\n"
+    "(\"Caption:\"/\"Molecule:\"), its first non-empty line, trimmed; in it each control character (tab, CR,\n"
+    "NUL, ...; U+0080-U+009F, U+2028, U+2029) becomes a space and each invalid UTF-8 byte U+FFFD, so any\n"
+    "text the model emits fits the predictions file (rows read back from OUT.partial too).\n"
     "Plain inputs (--smiles/--captions, one per line) get prompts as icma-prompt makes them: zero-shot, or\n"
     "with --index the top --n-shot examples (default 2 mol2cap, 4 cap2mol) retrieved as icma-retrieve does\n"
     "(--method: bm25 for captions, morgan for SMILES by default; gnn with an index built with --gnn, sentence\n"
@@ -166,7 +193,10 @@ const char* kFooter =
     "a row whose prompt + answer fills the context stops there, with a warning.\n"
     "Resuming: finished rows are appended to OUT.partial (flushed after each batch); OUT is written\n"
     "atomically at the end and OUT.partial removed. After an interruption, --resume skips the rows in\n"
-    "OUT.partial (an incomplete last line is dropped); without --resume a run starts over.\n"
+    "OUT.partial (an incomplete last line is dropped), if it was made with the same settings, prompts,\n"
+    "model, adapter, tokenizer and templates (else exit 2 naming the first that differs); --restart\n"
+    "discards it; with neither, an existing OUT.partial is an error. --resume on a complete OUT checks\n"
+    "that its inputs and ground truths are the prompts' and does nothing.\n"
     "score: per JSONL row id<TAB>logprob<TAB>n_tokens: the float64 sum of the float32 log-softmax of the\n"
     "target's tokens, with training's target span (ids = encode(prompt + target) with special tokens; the\n"
     "target follows the first len(encode(prompt.strip())) ids), printed with 17 significant digits.\n"
@@ -190,13 +220,15 @@ int main(int argc, char** argv) {
   app.add_option("--smiles", in.smiles, "plain file, one SMILES per line: write captions (mol2cap)");
   app.add_option("--captions", in.captions, "plain file, one caption per line: write molecules (cap2mol)");
   app.add_option("--index", in.index, "with --smiles/--captions: index directory (icma-index) to draw examples from");
-  app.add_option("--n-shot", in.n_shot, "with --index: examples per prompt (default 2 mol2cap, 4 cap2mol)");
+  app.add_option("--n-shot", in.n_shot, "with --index: examples per prompt (default 2 mol2cap, 4 cap2mol)")
+      ->check(icma::cli::whole(1, 1000));
   app.add_option("--method", in.method, "with --index: bm25, morgan, rdk, maccs, gnn, sentence or random");
   app.add_option("--gnn", in.gnn, "with --method gnn: the index's GIN weights, when its own file has moved");
   app.add_option("--sentence", in.sentence,
                  "with --method sentence: the index's sentence-transformers directory, when it has moved");
   app.add_flag("--allow-stale", in.allow_stale, "with --index: use it even if its corpus changed");
-  app.add_option("--cutoff-len", in.cutoff_len, "with --smiles/--captions: token budget of each prompt (0 = none)");
+  app.add_option("--cutoff-len", in.cutoff_len, "with --smiles/--captions: token budget of each prompt (0 = none)")
+      ->check(icma::cli::whole(0, 1e7));
   app.add_option("--template", in.template_file, "prompt template file (JSON)");
   app.add_flag("--wrap-smiles", in.wrap_smiles, "write SMILES as [START_I_SMILES]...[END_I_SMILES] (Galactica)");
   app.add_option("--save-prompts", in.save_prompts, "also write the prompts as JSONL (to see what the model is asked)");
@@ -206,26 +238,48 @@ int main(int argc, char** argv) {
   auto* truncate_over = app.add_option("--truncate-prompts-over", options.truncate_over,
                                        "prompts of more tokens are cut to --keep-tokens (the official ICMA "
                                        "inference, over its cutoff C: the last C - 256); 0 = never")
+                            ->check(icma::cli::whole(0, 1e7))
                             ->capture_default_str();
   app.add_option("--keep-tokens", options.keep_tokens,
                  "tokens a prompt cut by --truncate-prompts-over keeps (default: that limit)")
       ->needs(truncate_over)
-      ->check(CLI::PositiveNumber);
+      ->check(icma::cli::whole(1, 1e7));
   app.add_option("--truncation-side", truncation_side,
                  "with --truncate-prompts-over: left cuts the start and keeps the end, the question (the official "
                  "code one prompt at a time); right keeps the start (its --batch_infer: the tokenizer's truncation)")
       ->needs(truncate_over)
       ->check(CLI::IsMember({"left", "right"}))
       ->capture_default_str();
-  app.add_flag("--resume", options.resume, "continue an interrupted run from OUT.partial");
-  app.add_option("--max-new-tokens", g.max_new_tokens, "tokens generated per prompt at most")->capture_default_str();
+  auto* resume = app.add_flag("--resume", options.resume,
+                              "continue an interrupted run from OUT.partial (refused, naming the setting, when the "
+                              "decoding options, prompts, model, adapter, tokenizer or templates differ)");
+  app.add_flag("--restart", options.restart, "discard OUT.partial of an interrupted run and generate every row again")
+      ->excludes(resume);
+  app.add_option("--stop-after", options.stop_after_rows,
+                 "stop after N rows of this run, as an interruption would, keeping OUT.partial (testing)")
+                     ->check(icma::cli::whole(0, 1e9));
+  app.add_option("--max-new-tokens", g.max_new_tokens, "tokens generated per prompt at most")
+      ->check(icma::cli::whole(0, 1e6))
+      ->capture_default_str();
   app.add_flag("--do-sample", g.do_sample, "sample instead of greedy search");
-  app.add_option("--temperature", g.temperature, "sampling temperature")->capture_default_str();
-  app.add_option("--top-k", g.top_k, "sampling: keep the k most likely tokens (0 = off)")->capture_default_str();
-  app.add_option("--top-p", g.top_p, "sampling: nucleus probability (1 = off)")->capture_default_str();
-  app.add_option("--repetition-penalty", g.repetition_penalty, "HF's repetition penalty (1 = off)")->capture_default_str();
-  app.add_option("--num-beams", g.num_beams, "beam search with this many beams (1 = off)")->capture_default_str();
-  app.add_option("--length-penalty", g.length_penalty, "beam search: score = logprob / length^this")->capture_default_str();
+  app.add_option("--temperature", g.temperature, "sampling temperature")
+      ->check(icma::cli::positive_real(1e6))
+      ->capture_default_str();
+  app.add_option("--top-k", g.top_k, "sampling: keep the k most likely tokens (0 = off)")
+      ->check(icma::cli::whole(0, 1e9))
+      ->capture_default_str();
+  app.add_option("--top-p", g.top_p, "sampling: nucleus probability (1 = off)")
+      ->check(icma::cli::real(0, 1, true))
+      ->capture_default_str();
+  app.add_option("--repetition-penalty", g.repetition_penalty, "HF's repetition penalty (1 = off)")
+      ->check(icma::cli::positive_real(1e6))
+      ->capture_default_str();
+  app.add_option("--num-beams", g.num_beams, "beam search with this many beams (1 = off)")
+      ->check(icma::cli::whole(1, 1000))
+      ->capture_default_str();
+  app.add_option("--length-penalty", g.length_penalty, "beam search: score = logprob / length^this")
+      ->check(icma::cli::real(-1e6, 1e6))
+      ->capture_default_str();
   app.add_option("--early-stopping", g.early_stopping, "beam search: heuristic (HF False), first (True) or never")
       ->transform(CLI::CheckedTransformer(kEarlyStopping))
       ->default_str("heuristic");

@@ -15,7 +15,9 @@
 #include <spdlog/spdlog.h>
 
 #include "icma/core/app.hpp"
+#include "icma/core/cli_checks.hpp"
 #include "icma/core/error.hpp"
+#include "icma/core/output_ownership.hpp"
 #include "icma/core/sha256.hpp"
 #include "icma/data/dataset.hpp"
 #include "icma/data/tsv.hpp"
@@ -48,6 +50,7 @@ struct PretrainFlags {
 };
 
 int pretrain(const PretrainFlags& flags, icma::gnn::PretrainOptions& options, const icma::CommonOptions& common) {
+  const icma::OutputClaim claim({options.out}, {flags.corpus});
   at::set_num_threads(static_cast<int>(common.resolved_threads()));
   const icma::data::Dataset corpus =
       icma::data::read_dataset(flags.corpus, icma::data::parse_bad_row_policy(flags.bad_rows));
@@ -76,7 +79,8 @@ int main(int argc, char** argv) {
   icma::add_common_options(app, common);
 
   BuildFlags flags;
-  CLI::App* build = app.add_subcommand("build", "index a corpus into a directory (replaced atomically if it exists)");
+  CLI::App* build = app.add_subcommand("build", "index a corpus into a directory (an earlier index there is replaced atomically; a directory holding "
+      "anything else is refused)");
   build->add_option("--corpus", flags.corpus, "corpus TSV: CID<TAB>SMILES<TAB>description")
       ->required()
       ->check(CLI::ExistingFile);
@@ -103,7 +107,7 @@ int main(int argc, char** argv) {
   build->add_option("--gnn-prefix", flags.gnn_prefix,
                     "key prefix of the GIN in the weights file (e.g. gnn.); found automatically when not given");
   build->add_option("--gnn-batch-size", flags.gnn_batch_size, "molecules per GIN forward pass")
-      ->check(CLI::PositiveNumber)
+      ->check(icma::cli::whole(1, 1e6))
       ->capture_default_str();
   build->add_option("--sentence", flags.sentence,
                     "also store caption embeddings made with this sentence-transformers model directory (BERT or "
@@ -111,7 +115,7 @@ int main(int argc, char** argv) {
                     "icma-retrieve --method sentence")
       ->check(CLI::ExistingDirectory);
   build->add_option("--sentence-batch-size", flags.sentence_batch_size, "captions per encoder forward pass")
-      ->check(CLI::PositiveNumber)
+      ->check(icma::cli::whole(1, 1e5))
       ->capture_default_str();
   build->add_option("--device", flags.device, "where --sentence encodes the captions: cpu, cuda or cuda:N")
       ->capture_default_str();
@@ -128,32 +132,34 @@ int main(int argc, char** argv) {
   gnn_pretrain->add_option("--out", pretrain_options.out, "weights file to write (.safetensors)")->required();
   gnn_pretrain->add_option("--epochs", pretrain_options.epochs, "passes over the corpus (0: write the seeded random "
                                                               "initialisation)")
+      ->check(icma::cli::whole(0, 1e6))
       ->capture_default_str();
   gnn_pretrain->add_option("--batch-size", pretrain_options.batch_size, "molecules per step")
-      ->check(CLI::PositiveNumber)
+      ->check(icma::cli::whole(1, 1e6))
       ->capture_default_str();
-  gnn_pretrain->add_option("--lr", pretrain_options.learning_rate, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+  gnn_pretrain->add_option("--lr", pretrain_options.learning_rate, "Adam learning rate")->check(icma::cli::positive_real(10))->capture_default_str();
   gnn_pretrain->add_option("--weight-decay", pretrain_options.weight_decay, "Adam weight decay")
-      ->check(CLI::NonNegativeNumber)
+      ->check(icma::cli::real(0, 10))
       ->capture_default_str();
   gnn_pretrain->add_option("--mask-rate", pretrain_options.mask_rate, "share of atoms masked per molecule (plus one)")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(icma::cli::real(0, 1))
       ->capture_default_str();
   gnn_pretrain->add_flag("--mask-edges", pretrain_options.mask_edges,
                          "also mask the bonds of masked atoms and predict their type (pretrain-gnns --mask_edge 1)");
   gnn_pretrain->add_option("--contrastive", pretrain_options.contrastive_weight,
                            "weight of a GraphCL-style contrastive term between two maskings of each molecule (0: off)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(icma::cli::real(0, 1e6))
       ->capture_default_str();
-  gnn_pretrain->add_option("--layers", pretrain_options.config.num_layers, "GIN layers")->check(CLI::PositiveNumber)->capture_default_str();
+  gnn_pretrain->add_option("--layers", pretrain_options.config.num_layers, "GIN layers")->check(icma::cli::whole(1, 100))->capture_default_str();
   gnn_pretrain->add_option("--emb-dim", pretrain_options.config.emb_dim, "embedding size")
-      ->check(CLI::PositiveNumber)
+      ->check(icma::cli::whole(1, 65536))
       ->capture_default_str();
   gnn_pretrain->add_option("--dropout", pretrain_options.config.dropout, "dropout ratio during training")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(icma::cli::fraction())
       ->capture_default_str();
   gnn_pretrain->add_option("--checkpoint-every", pretrain_options.checkpoint_every,
                            "epochs between checkpoints written to --out (0: only at the end)")
+      ->check(icma::cli::whole(0, 1e6))
       ->capture_default_str();
   gnn_pretrain->add_option("--bad-rows", pretrain_flags.bad_rows, "malformed corpus rows: fail (stop with file:line) or skip")
       ->check(CLI::IsMember({"fail", "skip"}))
@@ -178,6 +184,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (gnn_pretrain->parsed()) return pretrain(pretrain_flags, pretrain_options, common);
+    const icma::OutputClaim claim({flags.out}, {flags.corpus, flags.gnn, flags.sentence});
     icma::retrieval::IndexBuildOptions options;
     options.corpus_path = flags.corpus;
     options.out_dir = flags.out;

@@ -13,8 +13,10 @@
 #include <spdlog/spdlog.h>
 
 #include "icma/core/app.hpp"
+#include "icma/core/cli_checks.hpp"
 #include "icma/core/atomic_file.hpp"
 #include "icma/core/error.hpp"
+#include "icma/core/output_ownership.hpp"
 #include "icma/tokenizer/tokenizer.hpp"
 #include "icma/prompt/assemble.hpp"
 #include "icma/prompt/prompt_file.hpp"
@@ -38,6 +40,17 @@ std::string eos_text(const PromptFlags& flags, bool eos_given, const icma::token
     if (auto token = tokenizer->id_to_token(*tokenizer->special_tokens().eos)) return *token;
   }
   return "</s>";
+}
+
+// In-context prompts where no query got a single example are a selection that
+// keeps nothing (--skip past every neighbour list, neighbours of another
+// dataset): zero-shot prompts under an in-context name. Refused.
+void require_some_example(const icma::prompt::PlanCounts& counts, const PromptFlags& flags) {
+  if (counts.planned == 0 || counts.examples > 0) return;
+  throw icma::InputError(flags.neighbours, 0,
+                         "no query kept any example (--skip " + std::to_string(flags.skip) +
+                             "; are the neighbour lists that short, or of another dataset?); use --zero-shot for "
+                             "prompts without examples");
 }
 
 const char* kDescription =
@@ -91,16 +104,20 @@ int main(int argc, char** argv) {
   app.add_option("--neighbours", flags.neighbours, "neighbour file: query_id<TAB>neighbour_id<TAB>score, ranked")
       ->check(CLI::ExistingFile);
   app.add_option("--out", flags.out, "JSONL file to write")->required();
-  auto* n_shot = app.add_option("--n-shot", flags.n_shot, "examples per prompt")->capture_default_str();
+  auto* n_shot = app.add_option("--n-shot", flags.n_shot, "examples per prompt")
+                    ->check(icma::cli::whole(0, 1000))
+                    ->capture_default_str();
   app.add_flag("--zero-shot", flags.zero_shot, "no examples: the zero-shot templates (same as --n-shot 0)")
       ->excludes(n_shot);
-  app.add_option("--skip", flags.skip, "skip this many of each query's best neighbours first")->capture_default_str();
+  app.add_option("--skip", flags.skip, "skip this many of each query's best neighbours first")
+      ->check(icma::cli::whole(0, 1e6))
+      ->capture_default_str();
   app.add_option("--template", flags.template_path,
                  "template file (default: $ICMA_CONFIG_DIR/prompts/icma.json, else configs/prompts/icma.json)");
   app.add_flag("--wrap-smiles", flags.wrap_smiles, "write SMILES as [START_I_SMILES]...[END_I_SMILES] (Galactica)");
   app.add_flag("--no-reverse", flags.no_reverse, "keep rank order: most similar example first");
   auto* cutoff = app.add_option("--cutoff-len", flags.cutoff_len, "token budget of prompt + target")
-                     ->check(CLI::PositiveNumber);
+                     ->check(icma::cli::whole(1, 1e7));
   auto* tokenizer = app.add_option("--tokenizer", flags.tokenizer,
                                    "model directory, tokenizer.json or tokenizer.model (budget and EOS text)");
   cutoff->needs(tokenizer);
@@ -122,6 +139,8 @@ int main(int argc, char** argv) {
 
   return icma::run_app(app, common, argc, argv, [&] {
     using namespace icma::prompt;
+    const icma::OutputClaim claim({flags.out, flags.stats},
+                                  {flags.dataset, flags.corpus, flags.neighbours, flags.template_path, flags.tokenizer});
     PlanOptions plan_options;
     plan_options.task = icma::data::parse_task(flags.task);
     plan_options.n_shot = flags.retrieval_only ? 1 : flags.zero_shot ? 0 : flags.n_shot;
@@ -152,6 +171,7 @@ int main(int argc, char** argv) {
     if (flags.retrieval_only) {
       PlanCounts counts;
       const auto plans = plan_prompts(dataset, &*corpus, &neighbours, flags.neighbours, plan_options, counts);
+      require_some_example(counts, flags);
       icma::data::write_predictions(flags.out, plan_options.task, retrieval_only_predictions(plans, plan_options.task));
       spdlog::info("wrote the retrieval-only answers of {} queries to {} ({} without a neighbour)", plans.size(),
                    flags.out, counts.missing_zero_shot + counts.short_lists);
@@ -170,6 +190,7 @@ int main(int argc, char** argv) {
     options.threads = common.resolved_threads();
     const AssembledPrompts prompts = assemble_prompts(templates, dataset, corpus ? &*corpus : nullptr,
                                                       in_context ? &neighbours : nullptr, flags.neighbours, options);
+    if (in_context) require_some_example(prompts.summary.plan, flags);
     write_prompt_file(flags.out, prompts.records);
     log_summary(prompts.summary, flags.out);
     if (!flags.stats.empty()) icma::write_file_atomically(flags.stats, summary_json(prompts.summary).dump(2) + "\n");

@@ -8,7 +8,9 @@
 #include <spdlog/spdlog.h>
 
 #include "icma/core/app.hpp"
+#include "icma/core/cli_checks.hpp"
 #include "icma/core/error.hpp"
+#include "icma/core/output_ownership.hpp"
 #include "icma/core/sha256.hpp"
 #include "icma/data/dataset.hpp"
 #include "icma/incontext/incontext.hpp"
@@ -67,7 +69,7 @@ int main(int argc, char** argv) {
   app.add_option("--device", flags.device,
                  "where --method sentence encodes the queries: cpu, cuda or cuda:N")
       ->capture_default_str();
-  app.add_option("--k", flags.k, "neighbours retrieved per query")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--k", flags.k, "neighbours retrieved per query")->check(icma::cli::whole(1, 1e6))->capture_default_str();
   app.add_option("--out", flags.out, "neighbour file to write (query_id<TAB>neighbour_id<TAB>score)")->required();
   app.add_option("--exclude-self", flags.exclude_self,
                  "drop the corpus record with the query's id: on, off, or auto (on when the queries file is the "
@@ -76,14 +78,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--allow-stale", flags.allow_stale, "use the index even if its corpus changed since indexing");
   CLI::Option* select = app.add_option("--select", flags.select, "keep N of the k retrieved (re-ranking)")
-                            ->check(CLI::PositiveNumber);
+                            ->check(icma::cli::whole(1, 1e6));
   app.add_option("--walk", flags.walk,
                  "random walk: skip each ranked neighbour with this probability until N are kept (seeded; for "
                  "training prompts)")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(icma::cli::real(0, 1))
       ->needs(select);
   CLI::Option* buckets = app.add_option("--bucket-start", flags.bucket_start,
                                         "evenly spaced selection from this rank (the ICMA code's buckets)")
+                             ->check(icma::cli::whole(0, 1e6))
                              ->needs(select);
   app.add_flag("--reverse", flags.reverse, "order the kept neighbours most similar last, next to the query");
   app.add_option("--bad-rows", flags.bad_rows, "malformed query rows: fail (stop with file:line) or skip")
@@ -94,6 +97,7 @@ int main(int argc, char** argv) {
 
   return icma::run_app(app, common, argc, argv, [&] {
     using namespace icma::retrieval;
+    const icma::OutputClaim claim({flags.out}, {flags.queries, flags.index_dir, flags.gnn, flags.sentence});
     RetrieveOptions options;
     options.task = icma::data::parse_task(flags.task);
     options.method = parse_retrieval_method(flags.method);
@@ -103,12 +107,20 @@ int main(int argc, char** argv) {
     options.threads = common.resolved_threads();
     if (*select) options.select = flags.select;
     options.walk_skip_probability = flags.walk;
-    if (*buckets) options.bucket_start = flags.bucket_start;
+    if (*buckets) {
+      // Buckets start at this rank of the k: at or past k, none would be kept.
+      if (flags.bucket_start >= flags.k) {
+        throw icma::InputError("--bucket-start " + std::to_string(flags.bucket_start) + " is not below --k " +
+                               std::to_string(flags.k) + ": no neighbour would be kept");
+      }
+      options.bucket_start = flags.bucket_start;
+    }
     options.reverse = flags.reverse;
 
     const icma::data::Dataset queries =
         icma::data::read_dataset(flags.queries, icma::data::parse_bad_row_policy(flags.bad_rows));
     const CorpusIndex index = CorpusIndex::open(flags.index_dir, flags.allow_stale);
+    icma::refuse_output_over_inputs(flags.out, {index.manifest()["corpus"]["path"].get<std::string>()});
     if (flags.exclude_self == "auto") {
       options.exclude_self =
           icma::sha256_file_hex(flags.queries) == index.manifest()["corpus"]["sha256"].get<std::string>();

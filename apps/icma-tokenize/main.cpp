@@ -23,6 +23,7 @@
 #include <spdlog/spdlog.h>
 
 #include "icma/core/app.hpp"
+#include "icma/core/cli_checks.hpp"
 #include "icma/core/error.hpp"
 #include "icma/prompt/prompt_file.hpp"
 #include "icma/tokenizer/length_report.hpp"
@@ -225,9 +226,11 @@ int main(int argc, char** argv) {
       ->needs(decode);
   app.add_option("--max-length", options.max_length,
                  "with --count: report the texts longer than this many tokens (e.g. the training cutoff)")
+      ->check(icma::cli::whole(0, 1e9))
       ->needs(count);
   app.add_option("--show-longest", options.show_longest,
                  "with --count --max-length: list at most this many of the over-length texts")
+      ->check(icma::cli::whole(0, 1e6))
       ->capture_default_str();
 
   return icma::run_app(app, common, argc, argv, [&] {

@@ -3,7 +3,7 @@
 // layout out) or on every weight (--full), resumably and data-parallel.
 //
 //   icma-train --model galactica-125m/ --train train.jsonl --valid valid.jsonl --out run/
-//   icma-train --model run/ ... --resume                      continue run/ from its newest checkpoint
+//   icma-train ... --out run/ --resume                        continue run/ from its newest checkpoint
 //   torchrun-style: RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=29500 icma-train ... (one per rank)
 //   icma-train merge --model galactica-125m/ --adapter run/ --out merged/
 //   icma-train init --config configs/models/tiny-llama.json --out tiny/
@@ -19,8 +19,11 @@
 #include <spdlog/spdlog.h>
 
 #include "icma/core/app.hpp"
+#include "icma/core/cli_checks.hpp"
 #include "icma/core/atomic_file.hpp"
 #include "icma/core/error.hpp"
+#include "icma/core/output_ownership.hpp"
+#include "icma/core/sha256.hpp"
 #include "icma/data/dataset.hpp"
 #include "icma/tokenizer/tokenizer.hpp"
 #include "icma/tokenizer/tokenizer_builder.hpp"
@@ -28,6 +31,7 @@
 #include "icma/model/config.hpp"
 #include "icma/model/data_parallel.hpp"
 #include "icma/model/lora.hpp"
+#include "icma/model/run_identity.hpp"
 #include "icma/model/trainer.hpp"
 #include "icma/prompt/prompt_file.hpp"
 
@@ -80,6 +84,10 @@ int train(TrainFlags& flags, const icma::CommonOptions& common) {
   const torch::Device device = training_device(flags.device);
   const torch::Dtype dtype = icma::model::parse_dtype(flags.dtype);
   auto parallel = icma::model::DataParallel::from_environment(device);
+  // Rank 0 writes the run; the other ranks only check what it checks.
+  icma::refuse_output_over_inputs(flags.out, {flags.model, flags.train, flags.valid, flags.tokenizer});
+  std::optional<icma::OutputClaim> claim;
+  if (parallel->is_main()) claim.emplace(std::vector<std::string>{flags.out}, std::vector<std::string>{});
   const icma::tokenizer::Tokenizer tokenizer =
       icma::tokenizer::Tokenizer::load(flags.tokenizer.empty() ? flags.model : flags.tokenizer);
   icma::model::TokenizeStats stats;
@@ -101,6 +109,16 @@ int train(TrainFlags& flags, const icma::CommonOptions& common) {
   options.autocast_dtype = flags.full ? dtype : torch::kFloat32;
   options.out = flags.out;
   options.base_model = fs::absolute(flags.model).lexically_normal().string();
+  // What --resume must find unchanged besides the options (trainer.hpp).
+  options.identity = {{"train_data", icma::sha256_file_hex(flags.train)},
+                      {"valid_data", flags.valid.empty() ? "" : icma::sha256_file_hex(flags.valid)},
+                      {"base_model", icma::model::model_identity(flags.model)},
+                      {"tokenizer",
+                       icma::model::tokenizer_identity(flags.tokenizer.empty() ? flags.model : flags.tokenizer)},
+                      {"cutoff_len", flags.cutoff_len},
+                      {"train_on_inputs", flags.train_on_inputs},
+                      {"dtype", flags.dtype},
+                      {"full", flags.full}};
   options.seed = common.seed;
   options.schedule = icma::model::parse_schedule(flags.schedule);
   std::optional<int64_t> tokenizer_pad;
@@ -135,7 +153,16 @@ int train(TrainFlags& flags, const icma::CommonOptions& common) {
   return 0;
 }
 
+// A model directory may be written over another model directory (an earlier
+// merge or init), never over a directory of other files.
+void claim_model_directory(const std::string& out) {
+  icma::check_output_directory(out, "a model directory (config.json)",
+                               [](const std::string& dir) { return fs::exists(fs::path(dir) / "config.json"); });
+}
+
 int merge(const std::string& model_dir, const std::string& adapter, const std::string& out) {
+  const icma::OutputClaim claim({out}, {model_dir, adapter});
+  claim_model_directory(out);
   icma::model::LoadOptions options;
   options.adapter = adapter;
   const auto model = icma::model::CausalLM::load(model_dir, options);
@@ -147,6 +174,10 @@ int merge(const std::string& model_dir, const std::string& adapter, const std::s
 
 int init(const std::string& config_path, const std::string& out, const std::vector<std::string>& corpus_files,
          uint64_t seed) {
+  std::vector<std::string> inputs = corpus_files;
+  inputs.push_back(config_path);
+  const icma::OutputClaim claim({out}, inputs);
+  claim_model_directory(out);
   const icma::model::ModelConfig config = icma::model::ModelConfig::load(config_path);
   // The byte-level tokenizer: 256 byte tokens after the 4 special tokens,
   // then BPE merges learnt from the corpus's SMILES and captions.
@@ -191,28 +222,57 @@ int main(int argc, char** argv) {
   app.add_option("--valid", flags.valid, "validation prompts: loss before training, every --eval-steps and at the end");
   app.add_option("--out", flags.out, "output directory: adapter or model, checkpoint-N/, train_log.jsonl");
   app.add_flag("--full", flags.full, "fine-tune every weight instead of LoRA (the ICMA code does this for Galactica-125M)");
-  app.add_option("--lora-r", flags.lora_r, "LoRA rank")->capture_default_str();
-  app.add_option("--lora-alpha", flags.lora_alpha, "LoRA alpha (scale = alpha / r)")->capture_default_str();
-  app.add_option("--lora-dropout", flags.lora_dropout, "dropout on LoRA's input")->capture_default_str();
+  app.add_option("--lora-r", flags.lora_r, "LoRA rank")->check(icma::cli::whole(1, 65536))->capture_default_str();
+  app.add_option("--lora-alpha", flags.lora_alpha, "LoRA alpha (scale = alpha / r)")
+      ->check(icma::cli::positive_real(1e6))
+      ->capture_default_str();
+  app.add_option("--lora-dropout", flags.lora_dropout, "dropout on LoRA's input")
+      ->check(icma::cli::fraction())
+      ->capture_default_str();
   app.add_option("--lora-target", flags.lora_targets,
                  "module names to adapt (repeatable; default: every linear layer but lm_head)");
-  app.add_option("--epochs", o.epochs, "passes over the training prompts")->capture_default_str();
-  app.add_option("--max-steps", o.max_steps, "optimizer steps (overrides --epochs when > 0)")->capture_default_str();
-  app.add_option("--global-batch", o.global_batch, "examples per optimizer step, over all processes")->capture_default_str();
-  app.add_option("--micro-batch", o.micro_batch, "examples per forward pass (gradient accumulation makes up the rest)")
+  app.add_option("--epochs", o.epochs, "passes over the training prompts")
+      ->check(icma::cli::whole(1, 1e6))
       ->capture_default_str();
-  app.add_option("--lr", o.learning_rate, "peak learning rate")->capture_default_str();
-  app.add_option("--weight-decay", o.weight_decay, "AdamW weight decay")->capture_default_str();
-  app.add_option("--warmup-steps", o.warmup_steps, "linear warm-up steps")->capture_default_str();
+  app.add_option("--max-steps", o.max_steps, "optimizer steps (overrides --epochs when > 0)")
+      ->check(icma::cli::whole(0, 1e9))
+      ->capture_default_str();
+  app.add_option("--global-batch", o.global_batch, "examples per optimizer step, over all processes")
+      ->check(icma::cli::whole(1, 1e6))
+      ->capture_default_str();
+  app.add_option("--micro-batch", o.micro_batch, "examples per forward pass (gradient accumulation makes up the rest)")
+      ->check(icma::cli::whole(1, 1e6))
+      ->capture_default_str();
+  app.add_option("--lr", o.learning_rate, "peak learning rate")
+      ->check(icma::cli::positive_real(10))
+      ->capture_default_str();
+  app.add_option("--weight-decay", o.weight_decay, "AdamW weight decay")
+      ->check(icma::cli::real(0, 10))
+      ->capture_default_str();
+  app.add_option("--warmup-steps", o.warmup_steps, "linear warm-up steps")
+      ->check(icma::cli::whole(0, 1e9))
+      ->capture_default_str();
   app.add_option("--schedule", flags.schedule, "after warm-up: linear, cosine or constant")->capture_default_str();
-  app.add_option("--max-grad-norm", o.max_grad_norm, "gradient clipping (0 = off)")->capture_default_str();
-  app.add_option("--cutoff-len", flags.cutoff_len, "tokens kept per example (prompt + target)")->capture_default_str();
+  app.add_option("--max-grad-norm", o.max_grad_norm, "gradient clipping (0 = off)")
+      ->check(icma::cli::real(0, 1e9))
+      ->capture_default_str();
+  app.add_option("--cutoff-len", flags.cutoff_len, "tokens kept per example (prompt + target)")
+      ->check(icma::cli::whole(1, 1e7))
+      ->capture_default_str();
   app.add_flag("--train-on-inputs", flags.train_on_inputs, "count prompt tokens in the loss too");
   app.add_flag("!--no-group-by-length", o.group_by_length, "plain shuffled order instead of length-grouped batches");
-  app.add_option("--save-steps", o.save_steps, "checkpoint every N steps (0 = only at the end)")->capture_default_str();
-  app.add_option("--save-total-limit", o.save_total_limit, "checkpoints kept")->capture_default_str();
-  app.add_option("--eval-steps", o.eval_steps, "validation loss every N steps (0 = only at the end)")->capture_default_str();
-  app.add_option("--log-steps", o.log_steps, "train_log.jsonl line every N steps")->capture_default_str();
+  app.add_option("--save-steps", o.save_steps, "checkpoint every N steps (0 = only at the end)")
+      ->check(icma::cli::whole(0, 1e9))
+      ->capture_default_str();
+  app.add_option("--save-total-limit", o.save_total_limit, "checkpoints kept")
+      ->check(icma::cli::whole(0, 1e6))
+      ->capture_default_str();
+  app.add_option("--eval-steps", o.eval_steps, "validation loss every N steps (0 = only at the end)")
+      ->check(icma::cli::whole(0, 1e9))
+      ->capture_default_str();
+  app.add_option("--log-steps", o.log_steps, "train_log.jsonl line every N steps")
+      ->check(icma::cli::whole(0, 1e9))
+      ->capture_default_str();
   app.add_option("--tokenizer", flags.tokenizer, "tokenizer (directory or file); default: the model directory");
   app.add_option("--device", flags.device, "cpu, cuda or cuda:N (under torchrun, cuda means cuda:LOCAL_RANK)")
       ->capture_default_str();
@@ -222,8 +282,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--gradient-checkpointing", o.gradient_checkpointing,
                "recompute each decoder layer in backward instead of storing activations (less memory, ~1/3 more time)");
-  app.add_flag("--resume", o.resume, "continue from the newest checkpoint in --out");
-  app.add_option("--stop-after", o.stop_after_steps, "stop after N steps of this run, as an interruption would (testing)");
+  auto* resume = app.add_flag("--resume", o.resume,
+                              "continue from the newest checkpoint in --out (refused, naming the setting, when any "
+                              "setting, the data, the base model or the tokenizer differs from the earlier run's)");
+  app.add_flag("--restart", o.restart, "start over, deleting the earlier run's checkpoints and weights in --out")
+      ->excludes(resume);
+  app.add_option("--stop-after", o.stop_after_steps, "stop after N steps of this run, as an interruption would (testing)")
+      ->check(icma::cli::whole(0, 1e9));
 
   std::string merge_model, merge_adapter, merge_out;
   CLI::App* merge_command = app.add_subcommand("merge", "fold a LoRA adapter into its base model -> HF model directory");

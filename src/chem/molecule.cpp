@@ -1,6 +1,7 @@
 #include "icma/chem/molecule.hpp"
 
 #include <GraphMol/FileParsers/FileParsers.h>
+#include <GraphMol/MolOps.h>
 #include <GraphMol/RWMol.h>
 #include <GraphMol/SmilesParse/SmilesParse.h>
 #include <GraphMol/SmilesParse/SmilesWrite.h>
@@ -87,6 +88,26 @@ std::optional<Molecule> Molecule::from_smiles(std::string_view smiles) {
     spdlog::debug("RDKit rejected SMILES '{}'", smiles);
   }
   return std::nullopt;
+}
+
+std::optional<Molecule> Molecule::from_smiles(std::string_view smiles, std::size_t stereo_atom_limit) {
+  route_rdkit_logs_to_spdlog();
+  std::unique_ptr<RDKit::RWMol> mol;
+  try {
+    // What SmilesToMol does with Chem.MolFromSmiles's defaults, less the
+    // stereo perception it ends with: parse, then remove Hs and sanitise.
+    RDKit::SmilesParserParams params;
+    params.sanitize = false;
+    params.removeHs = false;
+    mol.reset(RDKit::SmilesToMol(std::string(smiles), params));
+    if (mol) RDKit::MolOps::removeHs(*mol, false, true, true);
+  } catch (...) {
+    mol.reset();
+  }
+  // Small molecules (all real ones) and failures take the usual path, so
+  // that they parse exactly as from_smiles parses them.
+  if (!mol || mol->getNumAtoms() <= stereo_atom_limit) return from_smiles(smiles);
+  return Molecule(std::make_unique<Impl>(std::move(mol)));
 }
 
 Molecule::Molecule(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

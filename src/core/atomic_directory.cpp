@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "icma/core/error.hpp"
+#include "icma/core/output_ownership.hpp"
 
 namespace icma {
 namespace fs = std::filesystem;
@@ -17,6 +18,7 @@ AtomicDirectory::AtomicDirectory(std::string path)
     : path_(std::move(path)), staging_path_(path_ + ".tmp." + std::to_string(getpid())) {
   std::error_code error;
   fs::remove_all(staging_path_, error);  // left over from a crashed run with our pid
+  remove_stale_temporaries(path_);        // and those of crashed runs with other pids
   if (!fs::create_directories(staging_path_, error) && error) {
     throw InputError(path_, 0, "cannot create " + staging_path_ + ": " + error.message());
   }

@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "icma/core/error.hpp"
+#include "icma/core/output_ownership.hpp"
+#include "icma/core/write_failure.hpp"
 
 namespace icma {
 namespace {
@@ -19,6 +21,8 @@ std::string system_error_text() { return std::strerror(errno); }
 
 AtomicFile::AtomicFile(std::string path)
     : path_(std::move(path)), temp_path_(path_ + ".tmp." + std::to_string(getpid())) {
+  remove_stale_temporaries(path_);
+  errno = 0;
   out_.open(temp_path_, std::ios::binary | std::ios::trunc);
   if (!out_) throw InputError(path_, 0, "cannot create file: " + system_error_text());
 }
@@ -31,8 +35,9 @@ AtomicFile::~AtomicFile() {
 }
 
 void AtomicFile::commit() {
+  errno = 0;
   out_.flush();
-  if (!out_) throw Error(path_ + ": write failed: " + system_error_text());
+  if (!out_) throw Error(path_ + ": write failed: " + write_failure_reason(temp_path_));
   out_.close();
   // fsync so that the rename never exposes a file whose data is not on disk.
   const int fd = ::open(temp_path_.c_str(), O_RDONLY);

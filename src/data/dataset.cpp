@@ -1,11 +1,14 @@
 #include "icma/data/dataset.hpp"
 
 #include <fstream>
+#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 
 #include "icma/core/atomic_file.hpp"
 #include "icma/core/error.hpp"
+#include "icma/core/utf8.hpp"
+#include "control_characters.hpp"
 
 namespace icma::data {
 namespace {
@@ -37,14 +40,24 @@ Dataset read_dataset(const std::string& path, BadRowPolicy policy) {
   dataset.path = path;
   dataset.skipped_rows = table.skipped_rows;
   dataset.records.reserve(table.rows.size());
+  std::unordered_map<std::string, std::size_t> line_of_id;
+  line_of_id.reserve(table.rows.size());
   for (TsvRow& row : table.rows) {
     for (std::string& field : row.fields) trim_trailing_blanks(field);
     const char* empty = row.fields[cid_column].empty()           ? "CID"
                         : row.fields[smiles_column].empty()      ? "SMILES"
                         : row.fields[description_column].empty() ? "description"
                                                                  : nullptr;
+    std::string problem;
     if (empty != nullptr) {
-      const std::string problem = std::string("empty ") + empty + " field";
+      problem = std::string("empty ") + empty + " field";
+    } else if (const auto [first, added] = line_of_id.emplace(row.fields[cid_column], row.line); !added) {
+      // Records are looked up by id (neighbour files, prompts): with two,
+      // retrieval would match one row and the prompt show the other.
+      problem = "CID " + row.fields[cid_column] + " repeats line " + std::to_string(first->second) +
+                "; ids must be unique";
+    }
+    if (!problem.empty()) {
       if (policy == BadRowPolicy::fail) throw InputError(path, row.line, problem);
       spdlog::warn("{}:{}: {}; row skipped", path, row.line, problem);
       ++dataset.skipped_rows;
@@ -81,6 +94,13 @@ Dataset read_plain_queries(const std::string& path, bool smiles) {
   std::string text;
   for (std::size_t number = 1; std::getline(in, text); ++number) {
     if (!text.empty() && text.back() == '\r') text.pop_back();
+    if (number == 1 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);  // UTF-8 byte-order mark
+    if (const std::size_t bad = utf8::find_invalid(text); bad != std::string::npos) {
+      throw InputError(path, number, "invalid UTF-8 at byte " + std::to_string(bad + 1) + " of the line");
+    }
+    if (const std::size_t at = detail::find_control_character(text, true); at != std::string::npos) {
+      throw InputError(path, number, detail::describe_control_character(text, at));
+    }
     const std::size_t begin = text.find_first_not_of(" \t");
     if (begin == std::string::npos) {
       ++dataset.skipped_rows;

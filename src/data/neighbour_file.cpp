@@ -10,6 +10,8 @@
 
 #include "icma/core/atomic_file.hpp"
 #include "icma/core/error.hpp"
+#include "icma/core/utf8.hpp"
+#include "control_characters.hpp"
 
 namespace icma::data {
 namespace {
@@ -134,7 +136,13 @@ std::vector<QueryNeighbours> read_neighbour_file(const std::string& path) {
   std::size_t current_block_end = 0;
   std::size_t first_blank_line = 0;  // a blank line is an error unless only blanks follow
 
+  // A neighbour that a block names twice (with the line), to refuse the repeat.
+  std::unordered_map<std::string, std::size_t> block_neighbours;
+
   std::string_view rest(content);
+  // A byte-order mark would become part of the first query id, which then
+  // matches no query: dropped, as the TSV readers drop it.
+  if (rest.substr(0, 3) == "\xEF\xBB\xBF") rest.remove_prefix(3);
   for (std::size_t line_number = 1; !rest.empty(); ++line_number) {
     const std::size_t newline = rest.find('\n');
     std::string_view line = rest.substr(0, newline);
@@ -146,6 +154,12 @@ std::vector<QueryNeighbours> read_neighbour_file(const std::string& path) {
       continue;
     }
     if (first_blank_line != 0) throw InputError(path, first_blank_line, "blank line inside the file");
+    if (const std::size_t bad = utf8::find_invalid(line); bad != std::string_view::npos) {
+      throw InputError(path, line_number, "invalid UTF-8 at byte " + std::to_string(bad + 1) + " of the line");
+    }
+    if (const std::size_t at = detail::find_control_character(line, true); at != std::string_view::npos) {
+      throw InputError(path, line_number, detail::describe_control_character(line, at));
+    }
 
     std::string_view fields[3];
     if (!split_fields(line, fields)) {
@@ -172,6 +186,14 @@ std::vector<QueryNeighbours> read_neighbour_file(const std::string& path) {
                              std::to_string(earlier->second) + ")");
       }
       queries.push_back(QueryNeighbours{std::string(fields[0]), {}});
+      block_neighbours.clear();
+    }
+    // The same example twice would fill two of a prompt's n slots with one.
+    const auto [seen, added] = block_neighbours.emplace(std::string(fields[1]), line_number);
+    if (!added) {
+      throw InputError(path, line_number,
+                       "neighbour '" + seen->first + "' of query '" + queries.back().query_id + "' repeats line " +
+                           std::to_string(seen->second));
     }
     queries.back().neighbours.push_back(NeighbourEntry{std::string(fields[1]), score});
     current_block_end = line_number;

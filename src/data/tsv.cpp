@@ -8,6 +8,7 @@
 #include "icma/core/atomic_file.hpp"
 #include "icma/core/error.hpp"
 #include "icma/core/utf8.hpp"
+#include "control_characters.hpp"
 
 namespace icma::data {
 namespace {
@@ -89,6 +90,11 @@ TsvTable read_tsv(const std::string& path, BadRowPolicy policy) {
     std::vector<std::string> fields;
     if (const std::size_t bad = utf8::find_invalid(lines[i]); bad != std::string_view::npos) {
       problem = "invalid UTF-8 at byte " + std::to_string(bad + 1) + " of the line";
+    } else if (const std::size_t control = detail::find_control_character(lines[i], true);
+               control != std::string_view::npos) {
+      problem = detail::describe_control_character(lines[i], control);
+    } else if (lines[i] == lines[0]) {
+      problem = "repeats the header line (two files joined into one?)";
     } else if (is_blank(lines[i])) {
       // Python's csv.DictReader, which the reference scripts use, skips
       // blank lines too; say so rather than drop them silently.

@@ -25,13 +25,22 @@ Cap2MolRowScores score_row(const data::Prediction& row) {
   scores.bleu = bleu_counts(std::vector<std::uint32_t>(ground_truth.begin(), ground_truth.end()),
                             std::vector<std::uint32_t>(output.begin(), output.end()));
 
-  const std::optional<chem::Molecule> output_molecule = chem::Molecule::from_smiles(row.output);
-  const std::optional<chem::Molecule> ground_truth_molecule = chem::Molecule::from_smiles(row.ground_truth);
+  // Molecules too large for InChI skip RDKit's stereo perception (quadratic
+  // in atoms): nothing scored here uses their stereo.
+  const std::optional<chem::Molecule> output_molecule = chem::Molecule::from_smiles(row.output, chem::kInchiMaxAtoms);
+  const std::optional<chem::Molecule> ground_truth_molecule =
+      chem::Molecule::from_smiles(row.ground_truth, chem::kInchiMaxAtoms);
   scores.output_parses = output_molecule.has_value();
   scores.ground_truth_parses = ground_truth_molecule.has_value();
   if (!output_molecule || !ground_truth_molecule) return scores;
 
-  scores.exact = chem::same_standard_inchi(*output_molecule, *ground_truth_molecule);
+  if (row.output == row.ground_truth) {
+    scores.exact = true;  // one SMILES, one molecule, one InChI
+  } else {
+    const chem::InchiMatch match = chem::match_standard_inchi(*output_molecule, *ground_truth_molecule);
+    scores.exact = match.same;
+    scores.exact_capped = match.capped;
+  }
   const chem::FingerprintSimilarity similarity = chem::molt5_similarity(
       chem::molt5_fingerprints(*ground_truth_molecule), chem::molt5_fingerprints(*output_molecule));
   scores.maccs = similarity.maccs;
@@ -54,6 +63,7 @@ Cap2MolScores cap2mol_totals(const std::vector<Cap2MolRowScores>& rows, const st
     exact += row.exact ? 1 : 0;
     parsed_outputs += row.output_parses ? 1 : 0;
     if (row.output_parses && !row.ground_truth_parses) ++totals.unparsable_ground_truths;
+    totals.exact_capped_rows += row.exact_capped ? 1 : 0;
     if (row.maccs) {
       maccs.push_back(*row.maccs);
       rdk.push_back(*row.rdk);

@@ -5,11 +5,13 @@
 #include "icma/model/config.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
 
 #include "icma/core/atomic_file.hpp"
+#include "icma/core/cli_checks.hpp"
 #include "icma/core/error.hpp"
 
 namespace icma::model {
@@ -28,10 +30,17 @@ class Fields {
     return positive_value(key);
   }
   int64_t positive(const char* key, int64_t fallback) const { return has(key) ? positive_value(key) : fallback; }
-  double number(const char* key, double fallback) const {
+  // A number in [low, high] (an open upper end when `high_excluded`):
+  // dropouts below 1, epsilons and rope bases above 0, nothing infinite.
+  double number(const char* key, double fallback, double low, double high, bool high_excluded = false) const {
     if (!has(key)) return fallback;
     if (!json_.at(key).is_number()) fail(std::string("\"") + key + "\" must be a number");
-    return json_.at(key).get<double>();
+    const double value = json_.at(key).get<double>();
+    if (!std::isfinite(value) || value < low || value > high || (high_excluded && value == high)) {
+      fail(std::string("\"") + key + "\" must be in [" + cli::short_number(low) + ", " + cli::short_number(high) +
+           (high_excluded ? ")" : "]") + ", got " + cli::short_number(value));
+    }
+    return value;
   }
   bool flag(const char* key, bool fallback) const {
     if (!has(key)) return fallback;
@@ -66,9 +75,13 @@ class Fields {
   const nlohmann::json& at(const char* key) const { return json_.at(key); }
 
  private:
+  // Sizes: positive, and at most 2^24 (no real model comes near; a hostile
+  // config would otherwise ask for terabytes before anything is checked).
   int64_t positive_value(const char* key) const {
     const nlohmann::json& value = json_.at(key);
-    if (!value.is_number_integer() || value.get<int64_t>() <= 0) fail(std::string("\"") + key + "\" must be a positive integer");
+    if (!value.is_number_integer() || value.get<int64_t>() <= 0 || value.get<int64_t>() > (int64_t{1} << 24)) {
+      fail(std::string("\"") + key + "\" must be a positive integer of at most 16777216");
+    }
     return value.get<int64_t>();
   }
   const nlohmann::json& json_;
@@ -94,7 +107,7 @@ void read_opt(const Fields& fields, ModelConfig& config) {
   config.intermediate_size = fields.positive("ffn_dim");
   config.num_kv_heads = config.num_heads;
   config.max_position_embeddings = fields.positive("max_position_embeddings", 2048);
-  config.initializer_range = fields.number("init_std", 0.02);
+  config.initializer_range = fields.number("init_std", 0.02, 0, 1e3);
   config.norm = NormKind::kLayerNorm;
   config.norm_eps = 1e-5;  // OPT's nn.LayerNorm default
   config.norm_affine = fields.flag("layer_norm_elementwise_affine", true);
@@ -108,9 +121,9 @@ void read_opt(const Fields& fields, ModelConfig& config) {
   config.learned_position_offset = 2;
   config.tie_word_embeddings = fields.flag("tie_word_embeddings", true);
   config.word_embed_proj_dim = fields.positive("word_embed_proj_dim", config.hidden_size);
-  config.hidden_dropout = fields.number("dropout", 0.1);
-  config.attention_dropout = fields.number("attention_dropout", 0.0);
-  config.activation_dropout = fields.number("activation_dropout", 0.0);
+  config.hidden_dropout = fields.number("dropout", 0.1, 0, 1, true);
+  config.attention_dropout = fields.number("attention_dropout", 0.0, 0, 1, true);
+  config.activation_dropout = fields.number("activation_dropout", 0.0, 0, 1, true);
   config.naming = {"model.decoder.", "out_proj", "self_attn_layer_norm", "final_layer_norm", "final_layer_norm", ""};
 }
 
@@ -120,9 +133,9 @@ void read_llama_family(const Fields& fields, ModelConfig& config) {
   config.intermediate_size = fields.positive("intermediate_size");
   config.num_kv_heads = fields.positive("num_key_value_heads", config.num_heads);
   config.max_position_embeddings = fields.positive("max_position_embeddings", type == "llama" ? 2048 : 32768);
-  config.initializer_range = fields.number("initializer_range", 0.02);
+  config.initializer_range = fields.number("initializer_range", 0.02, 0, 1e3);
   config.norm = NormKind::kRmsNorm;
-  config.norm_eps = fields.number("rms_norm_eps", 1e-6);
+  config.norm_eps = fields.number("rms_norm_eps", 1e-6, 1e-30, 1);
   config.activation = fields.text("hidden_act", "silu");
   config.gated_mlp = true;
   if (type == "qwen2") {
@@ -132,7 +145,7 @@ void read_llama_family(const Fields& fields, ModelConfig& config) {
   }
   config.mlp_bias = type == "llama" && fields.flag("mlp_bias", false);
   config.positions = PositionKind::kRotary;
-  config.rope_theta = fields.number("rope_theta", 10000.0);
+  config.rope_theta = fields.number("rope_theta", 10000.0, 1e-30, 1e30);
   if (fields.has("rope_scaling")) {
     const nlohmann::json& scaling = fields.at("rope_scaling");
     const std::string kind = scaling.value("rope_type", scaling.value("type", std::string("default")));
@@ -160,7 +173,7 @@ void read_llama_family(const Fields& fields, ModelConfig& config) {
   }
   config.tie_word_embeddings = fields.flag("tie_word_embeddings", false);
   config.word_embed_proj_dim = config.hidden_size;
-  config.attention_dropout = fields.number("attention_dropout", 0.0);
+  config.attention_dropout = fields.number("attention_dropout", 0.0, 0, 1, true);
   config.naming = {"model.", "o_proj", "input_layernorm", "post_attention_layernorm", "norm", "mlp."};
 }
 

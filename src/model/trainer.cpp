@@ -14,6 +14,9 @@
 #include "icma/core/atomic_directory.hpp"
 #include "icma/core/atomic_file.hpp"
 #include "icma/core/error.hpp"
+#include "icma/core/file_checksums.hpp"
+#include "icma/core/output_ownership.hpp"
+#include "icma/core/resume_check.hpp"
 #include "icma/core/progress.hpp"
 #include "icma/core/random.hpp"
 #include "icma/model/trainer.hpp"
@@ -31,16 +34,61 @@ namespace fs = std::filesystem;
 at::Generator dropout_generator(torch::Device device) { return at::globalContext().defaultGenerator(device); }
 std::string generator_key(torch::Device device) { return device.is_cuda() ? "cuda" : "cpu"; }
 
-// The settings a resumed run must share with the run it continues.
+const char* schedule_name(Schedule schedule) {
+  switch (schedule) {
+    case Schedule::kCosine: return "cosine";
+    case Schedule::kConstant: return "constant";
+    case Schedule::kLinear: break;
+  }
+  return "linear";
+}
+
+// The settings a resumed run must share with the run it continues: each
+// option that changes the result (see TrainingOptions::resume), and the
+// caller's identity of its inputs.
 nlohmann::json run_fingerprint(const TrainingOptions& options, std::size_t examples) {
-  nlohmann::json fingerprint{{"examples", examples},         {"epochs", options.epochs},
-                             {"max_steps", options.max_steps}, {"global_batch", options.global_batch},
-                             {"learning_rate", options.learning_rate}, {"warmup_steps", options.warmup_steps},
-                             {"seed", options.seed},         {"group_by_length", options.group_by_length},
+  nlohmann::json fingerprint{{"examples", examples},
+                             {"epochs", options.epochs},
+                             {"max_steps", options.max_steps},
+                             {"global_batch", options.global_batch},
+                             {"learning_rate", options.learning_rate},
+                             {"weight_decay", options.weight_decay},
+                             {"adam", {options.adam_beta1, options.adam_beta2, options.adam_epsilon}},
+                             {"warmup_steps", options.warmup_steps},
+                             {"schedule", schedule_name(options.schedule)},
+                             {"max_grad_norm", options.max_grad_norm},
+                             {"seed", options.seed},
+                             {"group_by_length", options.group_by_length},
+                             {"pad_token_id", options.pad_token_id},
                              {"lora", options.lora.has_value()},
-                             {"autocast_dtype", c10::toString(options.autocast_dtype)}};
-  if (options.lora) fingerprint["lora_r"] = options.lora->r;
+                             {"autocast_dtype", c10::toString(options.autocast_dtype)},
+                             {"inputs", options.identity}};
+  if (options.lora) {
+    fingerprint["lora_r"] = options.lora->r;
+    fingerprint["lora_alpha"] = options.lora->alpha;
+    fingerprint["lora_dropout"] = options.lora->dropout;
+    fingerprint["lora_targets"] = options.lora->target_modules;
+    fingerprint["lora_rslora"] = options.lora->use_rslora;
+  }
   return fingerprint;
+}
+
+// What an earlier run left in `out` that a new one would overwrite or mix
+// with: its checkpoints and final weights.
+std::vector<fs::path> earlier_run_files(const fs::path& out) {
+  std::vector<fs::path> files;
+  std::error_code error;
+  if (!fs::is_directory(out, error)) return files;
+  static const std::regex checkpoint("checkpoint-[0-9]+");
+  for (const auto& entry : fs::directory_iterator(out, error)) {
+    const std::string name = entry.path().filename().string();
+    if (std::regex_match(name, checkpoint) || name == "adapter_model.safetensors" || name == "adapter_config.json" ||
+        name == "model.safetensors" || name == "train_log.jsonl") {
+      files.push_back(entry.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 double learning_rate_at(const TrainingOptions& options, int64_t step, int64_t total_steps) {
@@ -126,6 +174,8 @@ class Checkpoints {
     const torch::Device device = model_.device();
     const torch::Tensor rng_state = dropout_generator(device).get_state();
     weights::write_safetensors(staging / "rng_state.safetensors", {{generator_key(device), rng_state}});
+    // Checked before a resume reads any of them (core/file_checksums.hpp).
+    state["files"] = directory_checksums(staging.string(), "trainer_state.json");
     write_file_atomically((staging / "trainer_state.json").string(), state.dump(2) + "\n");
     directory.commit();
     prune(step);
@@ -133,12 +183,27 @@ class Checkpoints {
 
   nlohmann::json load(int64_t step, torch::optim::Optimizer& optimizer, detail::LossScaler& scaler) {
     const fs::path path = path_of(step);
+    nlohmann::json state = nlohmann::json::parse(read_file((path / "trainer_state.json").string()));
+    if (state.contains("files")) {  // checkpoints of older runs have none
+      verify_directory_checksums(path.string(), state["files"], "trainer_state.json", false,
+                                 "the checkpoint is damaged: delete " + path.string() +
+                                     " to resume from an earlier one, or --restart");
+    }
     if (options_.lora) {
       load_lora(model_, path);
     } else {
       weights::load_into(model_.module(), weights::read_safetensors(path / "model.safetensors"), (path / "model.safetensors").string());
     }
-    torch::load(optimizer, (path / "optimizer.pt").string());
+    const fs::path optimizer_file = path / "optimizer.pt";
+    try {
+      torch::load(optimizer, optimizer_file.string());
+    } catch (const c10::Error& error) {
+      // A damaged file: LibTorch's own message is a page of stack trace.
+      throw InputError(optimizer_file.string(), 0,
+                       "unreadable optimizer state (" + std::string(error.what_without_backtrace()).substr(0, 120) +
+                           "); the checkpoint is damaged: --restart, or delete this checkpoint to resume from an "
+                           "earlier one");
+    }
     const fs::path rng_file = path / "rng_state.safetensors";
     const weights::TensorMap rng = weights::read_safetensors(rng_file);
     const torch::Device device = model_.device();
@@ -147,7 +212,6 @@ class Checkpoints {
       throw InputError(rng_file.string(), 0, "holds no " + generator_key(device) + " generator: the run was on another device");
     }
     dropout_generator(device).set_state(found->second.clone());
-    nlohmann::json state = nlohmann::json::parse(read_file((path / "trainer_state.json").string()));
     if (scaler.enabled() && state.contains("loss_scaler")) scaler.set_state(state["loss_scaler"].get<std::vector<double>>());
     return state;
   }
@@ -233,11 +297,49 @@ TrainingResult train(CausalLM& model, const std::vector<TrainingExample>& train_
                      const std::vector<TrainingExample>& valid_set, const TrainingOptions& options,
                      DataParallel& parallel) {
   if (train_set.empty()) throw InputError("no training examples");
+  // A token the embedding has no row for would stop LibTorch mid-run with a
+  // page of stack trace; say which example and why, before anything starts.
+  for (const auto* set : {&train_set, &valid_set}) {
+    for (const TrainingExample& example : *set) {
+      for (const int64_t id : example.ids) {
+        if (id < 0 || id >= model.config().vocab_size) {
+          throw InputError("example " + example.id + ": token id " + std::to_string(id) +
+                           " is outside the model's vocabulary of " + std::to_string(model.config().vocab_size) +
+                           " (is the tokenizer the model's?)");
+        }
+      }
+    }
+  }
   if (options.micro_batch <= 0 || options.global_batch <= 0) throw InputError("batch sizes must be positive");
   if (options.global_batch % parallel.world_size() != 0) {
     throw InputError("global batch " + std::to_string(options.global_batch) + " is not a multiple of the " +
                      std::to_string(parallel.world_size()) + " processes");
   }
+  // An earlier run's directory (its log) may be continued or restarted; a
+  // directory of other files is not ours to fill with checkpoints. Rank 0
+  // writes the directory, so it alone checks (the others would see its files
+  // appear).
+  if (parallel.is_main()) {
+    check_output_directory(options.out.string(), "a training run (train_log.jsonl)",
+                           [](const std::string& dir) { return fs::exists(fs::path(dir) / "train_log.jsonl"); });
+  }
+  if (options.resume && options.restart) throw InputError("--resume and --restart exclude each other");
+  if (parallel.is_main()) {
+    const std::vector<fs::path> earlier = earlier_run_files(options.out);
+    const bool has_weights = std::any_of(earlier.begin(), earlier.end(), [](const fs::path& path) {
+      return path.filename() != "train_log.jsonl";
+    });
+    if (options.restart) {
+      for (const fs::path& path : earlier) fs::remove_all(path);
+      if (!earlier.empty()) spdlog::info("{}: earlier run removed (--restart)", options.out.string());
+    } else if (!options.resume && has_weights) {
+      throw InputError(options.out.string(), 0,
+                       "holds an earlier training run (" + earlier.front().filename().string() +
+                           "); --resume continues it, --restart starts over (deleting its checkpoints and "
+                           "weights), or choose another --out");
+    }
+  }
+  parallel.barrier();  // the other ranks start once rank 0 has cleared the way
   fs::create_directories(options.out);
   const int64_t examples = static_cast<int64_t>(train_set.size());
   const int64_t steps_per_epoch = (examples + options.global_batch - 1) / options.global_batch;
@@ -260,11 +362,18 @@ TrainingResult train(CausalLM& model, const std::vector<TrainingExample>& train_
   if (options.resume) {
     step = checkpoints.newest();
     if (step > 0) {
-      const nlohmann::json state = checkpoints.load(step, optimizer, scaler);
-      if (state.at("run") != fingerprint) {
-        throw InputError((checkpoints.path_of(step) / "trainer_state.json").string(), 0,
-                         "was written by a run with other settings (" + state.at("run").dump() + "); start afresh or use another --out");
+      // The settings first: loading another run's weights could fail on
+      // shapes before saying why.
+      const fs::path state_file = checkpoints.path_of(step) / "trainer_state.json";
+      nlohmann::json recorded;
+      try {
+        recorded = nlohmann::json::parse(read_file(state_file.string())).at("run");
+      } catch (const nlohmann::json::exception& error) {
+        throw InputError(state_file.string(), 0, std::string("unreadable checkpoint state: ") + error.what());
       }
+      require_same_settings(recorded, fingerprint, state_file.string(),
+                            "--restart starts over (deleting the earlier run), or choose another --out");
+      checkpoints.load(step, optimizer, scaler);
       result.resumed_from = step;
       spdlog::info("resuming from {} (step {} of {})", checkpoints.path_of(step).string(), step, total_steps);
     }

@@ -13,15 +13,31 @@ std::size_t tokens_of(const TokenCounter& counter, const PromptRecord& record) {
   return counter.count(record.prompt + record.target);
 }
 
+// A prompt of N tokens holds at most about N of its query's own tokens (a few
+// more can merge with the text around them): the cuts worth trying.
+constexpr std::size_t kMergeSlack = 64;
+// With no token boundary to go by, character boundaries up to this many bytes
+// per token of the budget (no real token is longer).
+constexpr std::size_t kBytesPerToken = 64;
+
 }  // namespace
 
 std::size_t TokenizerCounter::count(const std::string& text) const { return tokenizer_.encode(text, true).size(); }
 
-std::vector<std::size_t> TokenizerCounter::cut_points(const std::string& text) const {
-  const std::vector<std::uint32_t> ids = tokenizer_.encode(text, false);
+std::vector<std::size_t> TokenizerCounter::cut_points(const std::string& text, std::size_t max_tokens) const {
+  // Only the text's first max_tokens tokens matter: encoding a head of it
+  // (whole characters) gives them without encoding a megabyte. Every cut is
+  // checked by a real count afterwards, so a head that tokenizes a little
+  // differently at its end costs nothing but a candidate.
+  std::size_t head = max_tokens > text.size() / kBytesPerToken ? text.size() : max_tokens * kBytesPerToken;
+  while (head < text.size() && (static_cast<unsigned char>(text[head]) & 0xC0) == 0x80) --head;
+  const std::vector<std::uint32_t> ids = tokenizer_.encode(std::string_view(text).substr(0, head), false);
   std::vector<std::size_t> points = {0};
   std::vector<std::uint32_t> prefix;
-  for (std::size_t m = 1; m < ids.size(); ++m) {
+  // Each prefix is decoded whole (decoders are not incremental), so this is
+  // quadratic in the prefixes tried: at most max_tokens of them.
+  const std::size_t end = std::min(ids.size(), max_tokens + 1);
+  for (std::size_t m = 1; m < end; ++m) {
     prefix.assign(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(m));
     const std::string piece = tokenizer_.decode(prefix, false);
     // A decoded prefix that is not a byte prefix of the text (a normalizer
@@ -30,13 +46,15 @@ std::vector<std::size_t> TokenizerCounter::cut_points(const std::string& text) c
       points.push_back(piece.size());
     }
   }
-  if (points.size() == 1 && ids.size() > 1) return utf8_boundaries(text);
+  if (points.size() == 1 && end > 1) {
+    return utf8_boundaries(text, max_tokens > text.size() / kBytesPerToken ? text.size() : max_tokens * kBytesPerToken);
+  }
   return points;
 }
 
-std::vector<std::size_t> utf8_boundaries(const std::string& text) {
+std::vector<std::size_t> utf8_boundaries(const std::string& text, std::size_t max_bytes) {
   std::vector<std::size_t> points;
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  for (std::size_t i = 0; i < std::min(text.size(), max_bytes); ++i) {
     if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) points.push_back(i);
   }
   if (points.empty()) points.push_back(0);
@@ -49,7 +67,18 @@ FitResult fit_prompt(const PromptTemplates& templates, const PromptPlan& plan, c
   std::size_t n = plan.examples.size();
   result.record = render(templates, plan, options, n, plan.input);
   result.tokens = tokens_of(counter, result.record);
-  // Drop from the least similar end: render keeps the best n.
+  // Drop from the least similar end: render keeps the best n. When even no
+  // example does not fit (a huge query), the ones between need no trying.
+  if (result.tokens > cutoff_len && n > 1) {
+    PromptRecord bare = render(templates, plan, options, 0, plan.input);
+    const std::size_t bare_tokens = tokens_of(counter, bare);
+    if (bare_tokens > cutoff_len) {
+      result.examples_dropped = n;
+      n = 0;
+      result.record = std::move(bare);
+      result.tokens = bare_tokens;
+    }
+  }
   while (result.tokens > cutoff_len && n > 0) {
     --n;
     ++result.examples_dropped;
@@ -61,7 +90,7 @@ FitResult fit_prompt(const PromptTemplates& templates, const PromptPlan& plan, c
   // No example left and still too long: the longest prefix of the query's
   // text, ending at a token boundary, that fits. Longer prefixes never take
   // fewer tokens, so a binary search over the boundaries finds it.
-  const std::vector<std::size_t> points = counter.cut_points(plan.input);
+  const std::vector<std::size_t> points = counter.cut_points(plan.input, cutoff_len + kMergeSlack);
   const auto fitted = [&](std::size_t length) {
     PromptRecord record = render(templates, plan, options, 0, plan.input.substr(0, length));
     const std::size_t tokens = tokens_of(counter, record);

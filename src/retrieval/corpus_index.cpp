@@ -1,5 +1,6 @@
 #include "icma/retrieval/corpus_index.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -12,6 +13,8 @@
 #include "icma/core/parallel.hpp"
 #include "icma/core/progress.hpp"
 #include "icma/core/error.hpp"
+#include "icma/core/file_checksums.hpp"
+#include "icma/core/output_ownership.hpp"
 #include "icma/core/sha256.hpp"
 #include "icma/core/version.hpp"
 #include "icma/chem/molecule.hpp"
@@ -22,7 +25,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kFormatVersion = 1;
+// 2: the manifest lists every file's size and SHA-256 ("files").
+constexpr int kFormatVersion = 2;
 constexpr const char* kGnnFile = "gnn.emb";
 constexpr const char* kSentenceFile = "sentence.emb";
 
@@ -31,6 +35,24 @@ std::string utc_now() {
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   return text;
+}
+
+// An earlier index, which a build may replace: a manifest of ours and only
+// the files an index holds. Anything else (a corpus, notes) belongs to the
+// user and makes the directory one a build refuses to replace.
+bool holds_an_index(const std::string& dir) {
+  static const char* const kFiles[] = {"manifest.json", "ids.txt", "bm25",    "morgan.fp",
+                                       "rdk.fp",        "maccs.fp", kGnnFile, kSentenceFile};
+  try {
+    if (!nlohmann::json::parse(read_file(dir + "/manifest.json")).contains("format_version")) return false;
+  } catch (const std::exception&) {
+    return false;
+  }
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (std::none_of(std::begin(kFiles), std::end(kFiles), [&](const char* file) { return name == file; })) return false;
+  }
+  return true;
 }
 
 std::string fingerprint_file(FingerprintKind kind) { return std::string(fingerprint_kind_name(kind)) + ".fp"; }
@@ -94,6 +116,8 @@ nlohmann::json build_sentence_embeddings(const IndexBuildOptions& options, const
 }  // namespace
 
 nlohmann::json build_corpus_index(const IndexBuildOptions& options) {
+  refuse_output_over_inputs(options.out_dir, {options.corpus_path});
+  check_output_directory(options.out_dir, "an icma index", holds_an_index);
   const std::string corpus_hash = sha256_file_hex(options.corpus_path);
   const data::Dataset corpus = data::read_dataset(options.corpus_path, options.bad_rows);
   if (corpus.records.empty()) throw InputError(options.corpus_path, 0, "no records to index");
@@ -181,6 +205,9 @@ nlohmann::json build_corpus_index(const IndexBuildOptions& options) {
       {"unparsable_smiles", {{"count", unparsable.size()}, {"rows", unparsable}}}};
   if (gnn) manifest["gnn"] = *gnn;
   if (sentence) manifest["sentence"] = *sentence;
+  // Every file's size and SHA-256, checked by open() before any reader
+  // (Lucene++ above all, which trusts its files) sees a byte.
+  manifest["files"] = directory_checksums(staging, "manifest.json");
   write_file_atomically(staging + "/manifest.json", manifest.dump(2) + "\n");
   out.commit();
   return manifest;
@@ -209,6 +236,8 @@ CorpusIndex CorpusIndex::open(const std::string& dir, bool allow_stale) {
   index.dir_ = dir;
   index.manifest_ = read_manifest(dir);
   try {
+    verify_directory_checksums(dir, index.manifest_.at("files"), "manifest.json", true,
+                               "the index is damaged: rebuild it (icma-index build)");
     const std::string corpus_path = index.manifest_.at("corpus").at("path");
     const std::string expected = index.manifest_.at("corpus").at("sha256");
     std::string problem;

@@ -2,6 +2,7 @@
 
 
 #include <algorithm>
+#include <limits>
 #include <filesystem>
 #include <unordered_map>
 #include <unordered_set>
@@ -128,6 +129,11 @@ std::shared_ptr<Tokenizer::Impl> load_tokenizer_json(const std::string& path) {
         throw InputError("tokenizer.json: " + where + ": needs \"id\" and \"content\"");
       }
       detail::AddedToken entry;
+      // Unchecked, get<uint32_t> would wrap -1 or 1e20 into some id.
+      if (!token["id"].is_number_integer() || token["id"].get<std::int64_t>() < 0 ||
+          token["id"].get<std::uint64_t>() > std::numeric_limits<std::uint32_t>::max()) {
+        throw InputError("tokenizer.json: " + where + ": id must be an unsigned 32-bit integer");
+      }
       entry.id = token["id"].get<std::uint32_t>();
       entry.content = token["content"].get<std::string>();
       entry.special = token.value("special", false);

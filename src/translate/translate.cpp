@@ -11,7 +11,10 @@
 
 #include "icma/core/error.hpp"
 #include "icma/core/progress.hpp"
+#include "icma/core/resume_check.hpp"
+#include "icma/core/sha256.hpp"
 #include "icma/core/random.hpp"
+#include "icma/data/generated_text.hpp"
 #include "icma/data/partial_predictions.hpp"
 #include "icma/model/config.hpp"
 #include "icma/model/training_data.hpp"
@@ -45,12 +48,6 @@ void cut_long_prompts(std::vector<std::vector<int64_t>>& prompt_ids, const Trans
   }
 }
 
-// Tabs would split the predictions file's columns.
-std::string clean_output(std::string text) {
-  std::replace(text.begin(), text.end(), '\t', ' ');
-  return text;
-}
-
 // Prompts longer than the model's context are refused up front (exit 2),
 // before any time is spent generating: cutting them would drop the
 // instruction or the examples without the user knowing.
@@ -68,26 +65,88 @@ void check_context(const std::vector<std::vector<int64_t>>& ids, const std::vect
   }
 }
 
+const char* early_stopping_name(model::EarlyStopping early_stopping) {
+  switch (early_stopping) {
+    case model::EarlyStopping::kFirst: return "first";
+    case model::EarlyStopping::kNever: return "never";
+    case model::EarlyStopping::kHeuristic: break;
+  }
+  return "heuristic";
+}
+
+// Everything that shapes the rows: the decoding options, the task, the
+// queries themselves (a hash of each one's id, prompt, input and ground
+// truth), and the caller's identity of the model, tokenizer and templates.
+nlohmann::json run_settings(const std::vector<Query>& queries, data::Task task, const TranslateOptions& options) {
+  const model::GenerationOptions& g = options.generation;
+  std::string query_hashes;
+  for (const Query& query : queries) {
+    query_hashes += sha256_hex(query.id + '\0' + query.prompt + '\0' + query.input + '\0' + query.ground_truth);
+  }
+  nlohmann::json settings = options.identity;
+  settings["task"] = data::task_name(task);
+  settings["queries"] = {{"rows", queries.size()}, {"sha256", sha256_hex(query_hashes)}};
+  settings["generation"] = {{"max_new_tokens", g.max_new_tokens},   {"do_sample", g.do_sample},
+                            {"temperature", g.temperature},         {"top_k", g.top_k},
+                            {"top_p", g.top_p},                     {"repetition_penalty", g.repetition_penalty},
+                            {"num_beams", g.num_beams},             {"length_penalty", g.length_penalty},
+                            {"early_stopping", early_stopping_name(g.early_stopping)},
+                            {"stop", g.stop_strings},               {"seed", g.seed}};
+  settings["prompt_shape"] = {{"strip", options.strip_prompts},
+                              {"truncate_over", options.truncate_over},
+                              {"keep_tokens", options.keep_tokens},
+                              {"keep_end", options.keep_end}};
+  // As the partial file will hold it (a stop string of invalid UTF-8 is
+  // written with U+FFFD), so that it compares equal when read back.
+  return nlohmann::json::parse(settings.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
 // The rows an earlier run finished, or nullopt when OUT is already complete.
 std::optional<std::map<std::size_t, data::Prediction>> resumed_rows(const std::string& out, const std::string& partial,
+                                                                    const std::vector<Query>& queries,
                                                                     const std::vector<std::string>& ids,
-                                                                    data::Task task, bool resume) {
-  if (!resume) {
-    if (fs::exists(partial)) spdlog::info("{} exists: starting over (--resume would continue it)", partial);
+                                                                    data::Task task, const TranslateOptions& options,
+                                                                    const nlohmann::json& settings) {
+  if (options.resume && options.restart) throw InputError("--resume and --restart exclude each other");
+  if (options.restart) {
+    if (fs::exists(partial)) spdlog::info("{}: earlier rows discarded (--restart)", partial);
+    return std::map<std::size_t, data::Prediction>{};
+  }
+  if (!options.resume) {
+    if (fs::exists(partial)) {
+      throw InputError(partial, 0,
+                       "holds the rows of an interrupted run: --resume continues it, --restart discards it and "
+                       "starts over");
+    }
     return std::map<std::size_t, data::Prediction>{};
   }
   if (fs::exists(partial)) {
-    auto done = data::PartialPredictions::read(partial, ids);
-    spdlog::info("resuming: {} of {} rows already in {}", done.size(), ids.size(), partial);
-    return done;
+    data::PartialRows done = data::PartialPredictions::read(partial, ids);
+    if (done.settings.is_null()) {
+      spdlog::warn("{}: written before runs recorded their settings; they cannot be checked", partial);
+    } else {
+      require_same_settings(done.settings, settings, partial, "--restart discards its rows and starts over");
+    }
+    spdlog::info("resuming: {} of {} rows already in {}", done.rows.size(), ids.size(), partial);
+    return std::move(done.rows);
   }
   if (fs::exists(out)) {
     const auto existing = data::read_predictions(out, task);
-    if (existing.rows.size() == ids.size()) return std::nullopt;
-    throw InputError(out, 0,
-                     "holds " + std::to_string(existing.rows.size()) + " rows but there are " +
-                         std::to_string(ids.size()) + " inputs, and there is no " + partial +
-                         " to resume; remove it or run without --resume");
+    if (existing.rows.size() != ids.size()) {
+      throw InputError(out, 0,
+                       "holds " + std::to_string(existing.rows.size()) + " rows but there are " +
+                           std::to_string(ids.size()) + " inputs, and there is no " + partial +
+                           " to resume; --restart generates them all again");
+    }
+    for (std::size_t row = 0; row < ids.size(); ++row) {
+      const data::Prediction& done = existing.rows[row];
+      if (done.input != queries[row].input || done.ground_truth != queries[row].ground_truth) {
+        throw InputError(out, done.line,
+                         "is the answer to other inputs than row " + std::to_string(row + 1) +
+                             " of these (its input or ground truth differs); --restart generates them all again");
+      }
+    }
+    return std::nullopt;
   }
   return std::map<std::size_t, data::Prediction>{};
 }
@@ -103,7 +162,8 @@ TranslateSummary translate(const std::vector<Query>& queries, data::Task task, c
   std::vector<std::string> ids;
   for (const Query& query : queries) ids.push_back(query.id);
   const std::string partial_path = out + ".partial";
-  auto resumed = resumed_rows(out, partial_path, ids, task, options.resume);
+  const nlohmann::json settings = run_settings(queries, task, options);
+  auto resumed = resumed_rows(out, partial_path, queries, ids, task, options, settings);
   if (!resumed) {
     spdlog::info("{} is complete ({} rows); nothing to do", out, queries.size());
     summary.rows = queries.size();
@@ -146,7 +206,7 @@ TranslateSummary translate(const std::vector<Query>& queries, data::Task task, c
     generation.pad_token_id = model::pad_token_id_for(config, tokenizer_pad, generation.eos_token_ids);
     generation.decode = [&tokenizer](const std::vector<int64_t>& tokens) { return tokenizer.decode(to_u32(tokens), true); };
 
-    data::PartialPredictions partial(partial_path, options.resume && !done.empty());
+    data::PartialPredictions partial(partial_path, options.resume && !done.empty(), settings);
     // Longest prompts first: similar lengths share a batch (less padding), and
     // the largest memory need shows at once rather than hours in.
     std::stable_sort(pending.begin(), pending.end(),
@@ -174,7 +234,7 @@ TranslateSummary translate(const std::vector<Query>& queries, data::Task task, c
           const std::size_t at = text.find(stop);
           if (at != std::string::npos) text.resize(at);
         }
-        const std::string output = clean_output(templates.answer_of_output(task, text));
+        const std::string output = data::sanitise_generated_text(templates.answer_of_output(task, text));
         spdlog::debug("{} ({}): {}", query.id, model::finish_reason_name(result.finish), text);
         data::Prediction prediction{query.input, query.ground_truth, output, 0};
         finished.emplace_back(pending[i], prediction);
@@ -182,6 +242,11 @@ TranslateSummary translate(const std::vector<Query>& queries, data::Task task, c
       }
       partial.append(finished, ids);
       progress.advance(end - begin);
+      if (options.stop_after_rows > 0 && end >= options.stop_after_rows && end < pending.size()) {
+        spdlog::warn("stopping after {} rows as asked (--stop-after); {} holds them", end, partial_path);
+        summary.rows = done.size();
+        return summary;
+      }
     }
     if (summary.finished[model::FinishReason::kContextFull] > 0) {
       spdlog::warn("{} row(s) stopped because prompt + answer filled the model's context of {} tokens",

@@ -186,6 +186,103 @@ TEST(IcmaGenerate, ResumeSkipsTheRowsOfThePartialFile) {
   std::filesystem::remove(out + ".partial");
 }
 
+// A tokenizer whose every ordinary token holds a carriage return, a NUL or
+// another control character: whatever the model samples, its text has them.
+std::string control_tokenizer() {
+  const std::string d = dir() + "/control-tokenizer";
+  std::filesystem::create_directories(d);
+  nlohmann::json vocab = {{"<unk>", 0}, {"<s>", 1}, {"</s>", 2}};
+  const char controls[] = {'\r', '\0', '\x1b', '\t', '\n'};
+  for (int i = 3; i < 96; ++i) vocab[std::string(1, controls[i % 5]) + std::to_string(i)] = i;
+  nlohmann::json added = nlohmann::json::array();
+  for (const char* token : {"<unk>", "<s>", "</s>"}) {
+    added.push_back({{"id", vocab[token]}, {"content", token}, {"single_word", false}, {"lstrip", false},
+                     {"rstrip", false}, {"normalized", false}, {"special", true}});
+  }
+  const nlohmann::json tokenizer = {
+      {"version", "1.0"}, {"added_tokens", added}, {"normalizer", nullptr}, {"pre_tokenizer", nullptr},
+      {"post_processor", nullptr}, {"decoder", {{"type", "Fuse"}}},
+      {"model",
+       {{"type", "BPE"}, {"unk_token", "<unk>"}, {"fuse_unk", false}, {"byte_fallback", false}, {"vocab", vocab},
+        {"merges", nlohmann::json::array()}}}};
+  testing::write_text(d + "/tokenizer.json", tokenizer.dump());
+  testing::write_text(d + "/tokenizer_config.json", R"({"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"})");
+  return d;
+}
+
+TEST(IcmaGenerate, ControlCharactersInGeneratedTextNeverStopARun) {
+  const std::string prompts = write("control.jsonl", mol2cap_jsonl(4));
+  const std::string out = dir() + "/control.tsv";
+  const std::string args = "--model " + model() + " --template " + icma_template() + " --prompts " + prompts +
+                           " --out " + out + " --max-new-tokens 12 --threads 1 --tokenizer " + control_tokenizer();
+  const CommandResult sampled = testing::run_command("icma-generate", args + " --do-sample --temperature 1.5 --seed 3");
+  ASSERT_EQ(sampled.exit_code, 0) << sampled.output;
+  const auto rows = data::read_predictions(out, data::Task::mol2cap).rows;
+  ASSERT_EQ(rows.size(), 4u);
+  std::size_t characters = 0;
+  for (const auto& row : rows) {
+    for (char c : row.output) EXPECT_FALSE(static_cast<unsigned char>(c) < 0x20) << row.output;
+    characters += row.output.size();
+  }
+  EXPECT_GT(characters, 0u);
+  // A partial file from before the rule, with a carriage return in a row,
+  // resumes and finishes.
+  testing::write_text(out + ".partial",
+                      "# icma-generate partial output: row\tid\tinput\tground truth\toutput\n"
+                      "0\tm0\tCCO\tThe molecule 0.\tbad\rtext\r\n");
+  const CommandResult resumed = testing::run_command("icma-generate", args + " --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_EQ(data::read_predictions(out, data::Task::mol2cap).rows[0].output, "bad text");
+}
+
+TEST(IcmaGenerate, ResumeRefusesAnEarlierRunWithOtherSettingsOrPrompts) {
+  const std::string prompts = write("mixed.jsonl", mol2cap_jsonl(4));
+  // The same ids and row count, other prompts.
+  std::string changed = mol2cap_jsonl(4);
+  changed.replace(changed.find("CCO"), 3, "CCN");
+  const std::string other = write("mixed-other.jsonl", changed);
+  const std::string out = dir() + "/mixed.tsv";
+  const std::string sample = " --do-sample --top-k 40 --seed 5 --batch-size 2";
+  const CommandResult first = run(generate_args(prompts, out) + sample + " --temperature 0.7 --stop-after 2");
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  ASSERT_TRUE(std::filesystem::exists(out + ".partial"));
+  ASSERT_FALSE(std::filesystem::exists(out));
+
+  CommandResult resumed = run(generate_args(prompts, out) + sample + " --temperature 0.9 --resume");
+  EXPECT_EQ(resumed.exit_code, 2) << resumed.output;
+  EXPECT_NE(resumed.output.find("the setting generation.temperature differs: the earlier run used 0.7, this one 0.9; "
+                                "--restart discards its rows"),
+            std::string::npos)
+      << resumed.output;
+  resumed = run(generate_args(other, out) + sample + " --temperature 0.7 --resume");
+  EXPECT_EQ(resumed.exit_code, 2) << resumed.output;
+  EXPECT_NE(resumed.output.find("the setting queries.sha256 differs"), std::string::npos) << resumed.output;
+  resumed = run(generate_args(prompts, out) + sample + " --temperature 0.7 --resume --num-beams 1 --max-new-tokens 5");
+  EXPECT_EQ(resumed.exit_code, 2) << resumed.output;
+  // Neither --resume nor --restart.
+  resumed = run(generate_args(prompts, out) + sample + " --temperature 0.7");
+  EXPECT_EQ(resumed.exit_code, 2) << resumed.output;
+  EXPECT_NE(resumed.output.find("holds the rows of an interrupted run: --resume continues it, --restart discards it"),
+            std::string::npos)
+      << resumed.output;
+
+  // The same settings finish the run; the same rows as one uninterrupted run.
+  resumed = run(generate_args(prompts, out) + sample + " --temperature 0.7 --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  const std::string straight = dir() + "/mixed-straight.tsv";
+  ASSERT_EQ(run(generate_args(prompts, straight) + sample + " --temperature 0.7").exit_code, 0);
+  EXPECT_EQ(read(out), read(straight));
+  // A complete OUT answers other prompts of the same row count: refused, not "nothing to do".
+  resumed = run(generate_args(other, out) + sample + " --temperature 0.7 --resume");
+  EXPECT_EQ(resumed.exit_code, 2) << resumed.output;
+  EXPECT_NE(resumed.output.find("is the answer to other inputs than row 1 of these"), std::string::npos)
+      << resumed.output;
+  // --restart generates again.
+  resumed = run(generate_args(other, out) + sample + " --temperature 0.7 --restart");
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_EQ(data::read_predictions(out, data::Task::mol2cap).rows[0].input, "CCN");
+}
+
 TEST(IcmaGenerate, PlainFilesZeroShotAndWithAnIndex) {
   const std::string smiles = write("mols.txt", "CCO\n\nC=O\n");
   const std::string out = dir() + "/plain.tsv";

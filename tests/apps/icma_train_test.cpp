@@ -146,4 +146,104 @@ TEST_F(IcmaTrain, BadInputIsExitTwoWithFileAndLine) {
   EXPECT_NE(result.output.find("bad.jsonl:2: "), std::string::npos) << result.output;
 }
 
+TEST_F(IcmaTrain, ResumeRefusesAnEarlierRunWithOtherSettingsNamingTheSetting) {
+  const std::string out = *dir_ + "/mixed";
+  const std::string flags = train_flags(out) + " --max-steps 4 --save-steps 2";
+  const auto first = run_command("icma-train", flags + " --stop-after 2");
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  ASSERT_TRUE(fs::exists(out + "/checkpoint-2"));
+  // The same prompts with one target changed: same row count, other data.
+  std::string other = icma::read_file(*dir_ + "/train.jsonl");
+  other.replace(other.find("The molecule"), 12, "Some molecule");
+  icma::testing::write_text(*dir_ + "/other-train.jsonl", other);
+  // Another base model of the same shape.
+  const std::string config = std::string(ICMA_SOURCE_DIR) + "/configs/models/tiny-llama.json";
+  if (!fs::exists(*dir_ + "/tiny-other")) {
+    ASSERT_EQ(run_command("icma-train", "init --config " + config + " --out " + *dir_ + "/tiny-other --seed 4").exit_code, 0);
+  }
+  const std::pair<std::string, std::string> cases[] = {
+      {" --lora-alpha 32", "the setting lora_alpha differs: the earlier run used 16.0, this one 32.0"},
+      {" --lora-dropout 0.1", "the setting lora_dropout differs"},
+      {" --schedule cosine", "the setting schedule differs: the earlier run used linear, this one cosine"},
+      {" --weight-decay 0.01", "the setting weight_decay differs"},
+      {" --warmup-steps 1", "the setting warmup_steps differs"},
+      {" --train-on-inputs", "the setting inputs.train_on_inputs differs"},
+      {" --seed 7", "the setting seed differs"},
+  };
+  for (const auto& [change, message] : cases) {
+    const auto resumed = run_command("icma-train", flags + change + " --resume");
+    EXPECT_EQ(resumed.exit_code, 2) << change << resumed.output;
+    EXPECT_NE(resumed.output.find(message), std::string::npos) << change << resumed.output;
+    EXPECT_NE(resumed.output.find("--restart starts over"), std::string::npos) << resumed.output;
+  }
+  std::string other_data = flags + " --resume";
+  other_data.replace(other_data.find(*dir_ + "/train.jsonl"), (*dir_ + "/train.jsonl").size(), *dir_ + "/other-train.jsonl");
+  auto resumed = run_command("icma-train", other_data);
+  EXPECT_EQ(resumed.exit_code, 2) << resumed.output;
+  EXPECT_NE(resumed.output.find("the setting inputs.train_data differs"), std::string::npos) << resumed.output;
+  std::string other_model = flags + " --resume";
+  other_model.replace(other_model.find(*dir_ + "/tiny"), (*dir_ + "/tiny").size(), *dir_ + "/tiny-other");
+  resumed = run_command("icma-train", other_model);
+  EXPECT_EQ(resumed.exit_code, 2) << resumed.output;
+  EXPECT_NE(resumed.output.find("the setting inputs.base_model.model.safetensors differs"), std::string::npos)
+      << resumed.output;
+
+  // Neither --resume nor --restart: the earlier run is not silently overwritten.
+  const auto neither = run_command("icma-train", flags);
+  EXPECT_EQ(neither.exit_code, 2) << neither.output;
+  EXPECT_NE(neither.output.find("holds an earlier training run (checkpoint-2); --resume continues it, --restart"),
+            std::string::npos)
+      << neither.output;
+  // --restart starts over with the new settings; the same settings resume.
+  const auto restarted = run_command("icma-train", flags + " --lora-alpha 32 --restart");
+  ASSERT_EQ(restarted.exit_code, 0) << restarted.output;
+  EXPECT_EQ(restarted.output.find("resuming from"), std::string::npos) << restarted.output;
+  EXPECT_TRUE(fs::exists(out + "/adapter_model.safetensors"));
+  EXPECT_FALSE(fs::exists(out + "/checkpoint-2/trainer_state.json.tmp"));
+  const auto again = run_command("icma-train", flags + " --lora-alpha 32 --resume");
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+}
+
+TEST_F(IcmaTrain, OutputDirectoryOfOtherFilesIsRefused) {
+  const std::string out = *dir_ + "/not-a-run";
+  fs::create_directories(out);
+  icma::testing::write_text(out + "/thesis.tex", "precious");
+  const auto result = run_command("icma-train", train_flags(out) + " --max-steps 1");
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_NE(result.output.find("does not hold a training run"), std::string::npos) << result.output;
+  EXPECT_EQ(icma::read_file(out + "/thesis.tex"), "precious");
+  // merge and init do not write into it either.
+  const auto init = run_command("icma-train", "init --config " + std::string(ICMA_SOURCE_DIR) +
+                                                  "/configs/models/tiny-llama.json --out " + out);
+  EXPECT_EQ(init.exit_code, 2) << init.output;
+  EXPECT_NE(init.output.find("does not hold a model directory"), std::string::npos) << init.output;
+}
+
+TEST_F(IcmaTrain, ADamagedCheckpointIsNamedNotLoaded) {
+  const std::string out = *dir_ + "/damaged";
+  const std::string flags = train_flags(out) + " --max-steps 4 --save-steps 2";
+  ASSERT_EQ(run_command("icma-train", flags + " --stop-after 2").exit_code, 0);
+  const std::string optimizer = out + "/checkpoint-2/optimizer.pt";
+  std::string bytes = icma::read_file(optimizer);
+  for (std::size_t i = bytes.size() / 3; i < bytes.size() / 3 + 64; ++i) bytes[i] = '\xff';
+  icma::testing::write_text(optimizer, bytes);
+  auto resumed = run_command("icma-train", flags + " --resume");
+  EXPECT_EQ(resumed.exit_code, 2) << resumed.output;
+  EXPECT_NE(resumed.output.find("checkpoint-2/optimizer.pt: its SHA-256 differs from the one recorded when it was "
+                                "written; the checkpoint is damaged"),
+            std::string::npos)
+      << resumed.output;
+  EXPECT_EQ(resumed.output.find("Exception raised from"), std::string::npos) << resumed.output;
+  // Without its checksums (a checkpoint of an older icma), LibTorch's own
+  // error is caught and the file named, on one line.
+  nlohmann::json state = nlohmann::json::parse(icma::read_file(out + "/checkpoint-2/trainer_state.json"));
+  state.erase("files");
+  icma::testing::write_text(out + "/checkpoint-2/trainer_state.json", state.dump());
+  icma::testing::write_text(optimizer, "not a zip archive");
+  resumed = run_command("icma-train", flags + " --resume");
+  EXPECT_EQ(resumed.exit_code, 2) << resumed.output;
+  EXPECT_NE(resumed.output.find("optimizer.pt: unreadable optimizer state"), std::string::npos) << resumed.output;
+  EXPECT_EQ(resumed.output.find("Exception raised from"), std::string::npos) << resumed.output;
+}
+
 }  // namespace

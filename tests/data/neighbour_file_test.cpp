@@ -238,5 +238,22 @@ TEST(NeighbourFileRead, BlankLineInsideTheFile) {
   EXPECT_NE(message.find("blank.tsv:2: blank line inside the file"), std::string::npos) << message;
 }
 
+TEST(NeighbourFileRead, ARepeatedNeighbourAControlCharacterOrInvalidUtf8) {
+  std::string message = read_error("repeat.tsv", "q1\ta\t0.5\nq1\tb\t0.4\nq1\ta\t0.3\nq2\ta\t0.9\n");
+  EXPECT_NE(message.find("repeat.tsv:3: neighbour 'a' of query 'q1' repeats line 1"), std::string::npos) << message;
+  message = read_error("nul.tsv", std::string("q1\ta\0\t0.5\n", 10));
+  EXPECT_NE(message.find("nul.tsv:1: control character U+0000 at byte 5 of the line"), std::string::npos) << message;
+  message = read_error("utf8.tsv", "q1\ta\xff\t0.5\n");
+  EXPECT_NE(message.find("utf8.tsv:1: invalid UTF-8 at byte 5"), std::string::npos) << message;
+}
+
+TEST(NeighbourFileRead, AByteOrderMarkIsNotPartOfTheFirstQueryId) {
+  const std::string path = scratch("bom.tsv");
+  write_text(path, "\xEF\xBB\xBFq1\ta\t0.5\n");
+  const auto queries = read_neighbour_file(path);
+  ASSERT_EQ(queries.size(), 1u);
+  EXPECT_EQ(queries[0].query_id, "q1");
+}
+
 }  // namespace
 }  // namespace icma::data

@@ -125,5 +125,33 @@ TEST(Predictions, WriteThenRead) {
   EXPECT_EQ(file.rows[0].output, "");
 }
 
+TEST(Dataset, ControlCharactersARepeatedHeaderAndRepeatedIdsAreBadRows) {
+  const std::string nul = write("nul.tsv", std::string("CID\tSMILES\tdescription\n1\tCC\0O\tx\n", 33));
+  EXPECT_EQ(error_of([&] { read_dataset(nul); }), nul + ":2: control character U+0000 at byte 5 of the line");
+  const std::string cr = write("cr.tsv", "CID\tSMILES\tdescription\n1\tCCO\tan\rethanol\n");
+  EXPECT_EQ(error_of([&] { read_dataset(cr); }), cr + ":2: control character U+000D at byte 9 of the line");
+  const std::string joined =
+      write("joined.tsv", "CID\tSMILES\tdescription\n1\tCCO\tx\nCID\tSMILES\tdescription\n2\tC\ty\n");
+  EXPECT_EQ(error_of([&] { read_dataset(joined); }),
+            joined + ":3: repeats the header line (two files joined into one?)");
+  const std::string twice = write("twice.tsv", "CID\tSMILES\tdescription\n7\tCCO\tx\n8\tC\ty\n7\tCC\tz\n");
+  EXPECT_EQ(error_of([&] { read_dataset(twice); }), twice + ":4: CID 7 repeats line 2; ids must be unique");
+  const Dataset skipped = read_dataset(twice, BadRowPolicy::skip);
+  ASSERT_EQ(skipped.records.size(), 2u);
+  EXPECT_EQ(skipped.records[0].smiles, "CCO");  // the first one is kept
+  EXPECT_EQ(skipped.skipped_rows, 1u);
+}
+
+TEST(PlainQueries, ABomIsDroppedAndInvalidUtf8OrControlCharactersAreRefused) {
+  const std::string bom = write("bom.txt", "\xEF\xBB\xBF" "CCO\r\nC=O\n");
+  const Dataset queries = read_plain_queries(bom, true);
+  ASSERT_EQ(queries.records.size(), 2u);
+  EXPECT_EQ(queries.records[0].smiles, "CCO");
+  const std::string bad = write("bad.txt", "CCO\nC\xff" "O\n");
+  EXPECT_EQ(error_of([&] { read_plain_queries(bad, true); }), bad + ":2: invalid UTF-8 at byte 2 of the line");
+  const std::string nul = write("nul.txt", std::string("CCO\nC\0O\n", 9));
+  EXPECT_EQ(error_of([&] { read_plain_queries(nul, true); }), nul + ":2: control character U+0000 at byte 2 of the line");
+}
+
 }  // namespace
 }  // namespace icma::data

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "icma/tokenizer/tokenizer.hpp"
 #include "icma/prompt/budget.hpp"
 #include "test_support.hpp"
@@ -24,9 +26,9 @@ class WordCounter final : public TokenCounter {
     }
     return words + 1;
   }
-  std::vector<std::size_t> cut_points(const std::string& text) const override {
+  std::vector<std::size_t> cut_points(const std::string& text, std::size_t max_tokens) const override {
     std::vector<std::size_t> points = {0};
-    for (std::size_t i = 1; i < text.size(); ++i) {
+    for (std::size_t i = 1; i < text.size() && points.size() <= max_tokens; ++i) {
       if (!is_space(text[i]) && is_space(text[i - 1])) points.push_back(i);
     }
     return points;
@@ -144,7 +146,7 @@ TEST(PromptBudget, GalacticaTokenBoundariesArePrefixes) {
                                  std::string("C[C@]12CCC(=O)C=C1CC[C@@H]3[C@@H]2C(=O)C[C@]\\\\4")}) {
     SCOPED_TRACE(text);
     EXPECT_EQ(counter.count(text), tokenizer.encode(text, true).size());
-    const std::vector<std::size_t> points = counter.cut_points(text);
+    const std::vector<std::size_t> points = counter.cut_points(text, 1000);
     const std::size_t n = tokenizer.encode(text, false).size();
     ASSERT_GE(points.size(), n / 2);  // most token ends are byte prefixes
     ASSERT_LE(points.size(), n);
@@ -157,6 +159,52 @@ TEST(PromptBudget, GalacticaTokenBoundariesArePrefixes) {
       EXPECT_TRUE(std::equal(part.begin(), part.end(), whole.begin())) << points[i];
     }
   }
+}
+
+// Cuts as the budget made them before it looked only at the first tokens:
+// every token boundary of the whole text.
+class EveryBoundary final : public TokenCounter {
+ public:
+  explicit EveryBoundary(const TokenCounter& inner) : inner_(inner) {}
+  std::size_t count(const std::string& text) const override { return inner_.count(text); }
+  std::vector<std::size_t> cut_points(const std::string& text, std::size_t) const override {
+    return inner_.cut_points(text, std::string::npos - 1);
+  }
+
+ private:
+  const TokenCounter& inner_;
+};
+
+std::string long_caption(std::size_t bytes) {
+  const char* words[] = {"The", "molecule", "is", "a", "primary", "alcohol", "with", "role", "as", "metabolite,", "β-lactam"};
+  std::string text;
+  for (std::size_t i = 0; text.size() < bytes; ++i) text += std::string(words[(i * 7 + i / 3) % 11]) + " ";
+  return text.substr(0, text.rfind(' ', bytes));
+}
+
+TEST(PromptBudget, AMegabyteCaptionIsCutInUnderASecondToTheSameCut) {
+  const std::string path = testing::shared_dir() + "/models/galactica-125m";
+  if (!testing::file_exists(path + "/tokenizer.json")) GTEST_SKIP() << "no " << path;
+  const tokenizer::Tokenizer tokenizer = tokenizer::Tokenizer::load(path);
+  const TokenizerCounter counter(tokenizer);
+  PromptPlan huge = plan();
+  huge.input = long_caption(1 << 20);
+  const auto started = std::chrono::steady_clock::now();
+  const FitResult fit = fit_prompt(icma_templates(), huge, cap2mol(), counter, 1024);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_LT(seconds, 1.0);
+  EXPECT_TRUE(fit.truncated);
+  EXPECT_EQ(fit.examples_dropped, 3u);
+  EXPECT_LE(fit.tokens, 1024u);
+  EXPECT_GE(fit.tokens, 1015u);
+  // The same cut as trying every boundary of the text (on a shorter one).
+  PromptPlan medium = plan();
+  medium.input = long_caption(8000);
+  const FitResult fast = fit_prompt(icma_templates(), medium, cap2mol(), counter, 300);
+  const FitResult slow = fit_prompt(icma_templates(), medium, cap2mol(), EveryBoundary(counter), 300);
+  EXPECT_TRUE(fast.truncated);
+  EXPECT_EQ(fast.record.prompt, slow.record.prompt);
+  EXPECT_EQ(fast.tokens, slow.tokens);
 }
 
 }  // namespace

@@ -26,13 +26,36 @@ std::string standard_inchi(const Molecule& molecule);
 // when Open Babel cannot read the block or makes no InChI from it.
 std::string standard_inchi_from_molblock(const std::string& molblock);
 
+// InChI's own limit: Open Babel makes no InChI ("") for a molecule of more
+// atoms, so none is computed (laying out thousands of atoms took minutes).
+constexpr std::size_t kInchiMaxAtoms = 1023;
+// Making a molblock lays the molecule out in 2D, which grows faster than
+// linearly with its ring systems (a 1,000-atom ring ladder: 3.5 s), and so do
+// its canonical SMILES. Pairs with a molecule above this many atoms that only
+// an InChI could tell apart (same heavy atoms; or one with no InChI, the other
+// this large) are neither laid out nor canonicalised: they count as
+// different, and as capped. No molecule of ChEBI-20 or PubChem324k comes near
+// (the largest has 574 atoms). Callers that have the SMILES strings should
+// first count identical strings as the same molecule.
+constexpr std::size_t kLayoutCapAtoms = 600;
+
+struct InchiMatch {
+  bool same = false;    // standard_inchi(a) == standard_inchi(b), or the cap's answer
+  bool capped = false;  // decided by kLayoutCapAtoms instead of InChIs
+};
+
 // standard_inchi(a) == standard_inchi(b), as MolT5's exact-match metric
-// compares them (two failed InChIs, both "", count as equal), without
-// computing the InChIs when they cannot be equal: an InChI's formula layer
-// counts every non-hydrogen atom, so molecules whose non-hydrogen atoms
-// differ have different InChIs, unless InChI fails on both, which the shortcut
-// leaves to the full path by only applying to molecules InChI accepts (atoms
-// present, none of them dummies, fewer than 1,000).
-bool same_standard_inchi(const Molecule& a, const Molecule& b);
+// compares them (two failed InChIs, both "", count as equal), computing the
+// InChIs only when nothing cheaper decides:
+//   - a molecule without atoms, with dummy atoms "*", or with more than
+//     kInchiMaxAtoms atoms has no InChI ("");
+//   - an InChI's formula layer counts every non-hydrogen atom, so molecules
+//     InChI accepts whose non-hydrogen atoms differ have different InChIs;
+//   - then the cap above;
+//   - molecules with the same canonical SMILES are the same molecule, so
+//     they have the same InChI;
+//   - then the InChIs.
+InchiMatch match_standard_inchi(const Molecule& a, const Molecule& b);
+inline bool same_standard_inchi(const Molecule& a, const Molecule& b) { return match_standard_inchi(a, b).same; }
 
 }  // namespace icma::chem

@@ -2,7 +2,9 @@
 // Molecule-caption datasets in the ChEBI-20 / PubChem324k layout:
 // a header "CID<TAB>SMILES<TAB>description" (the id column may be spelled
 // "cid"), then one molecule per line. Fields are trimmed of trailing blanks
-// (PubChem324k captions end in a space); an empty field is a bad row.
+// (PubChem324k captions end in a space); an empty field is a bad row, and so
+// is a CID seen on an earlier line (records are looked up by id, so two rows
+// with one id would make retrieval and prompts disagree on which is meant).
 
 #include <cstddef>
 #include <string>
@@ -35,8 +37,9 @@ void write_dataset(const std::string& path, const std::vector<MoleculeRecord>& r
 // A plain file of queries, one SMILES (`smiles`) or one caption (not
 // `smiles`) per line, as a dataset: each record's id is its line number and
 // only the given field is set. Surrounding blanks are trimmed and a trailing
-// CR dropped; blank lines are skipped (counted in skipped_rows). Throws
-// InputError(path, line) for a line holding a tab.
+// CR dropped, and a UTF-8 byte-order mark at the start of the file; blank
+// lines are skipped (counted in skipped_rows). Throws InputError(path, line)
+// for a line holding a tab, another control character or invalid UTF-8.
 Dataset read_plain_queries(const std::string& path, bool smiles);
 
 }  // namespace icma::data

@@ -40,11 +40,13 @@ struct QueryNeighbours {
 void write_neighbour_file(const std::string& path, const std::vector<QueryNeighbours>& queries);
 
 // Reads a neighbour file, grouping consecutive lines with the same query id
-// into one QueryNeighbours, in file order. Tolerates CRLF line ends and blank
-// lines at the end of the file. Throws InputError("file:line: what") for a
-// missing file, a blank line before the end, a line without exactly three
+// into one QueryNeighbours, in file order. Tolerates a UTF-8 byte-order mark,
+// CRLF line ends and blank lines at the end of the file. Throws
+// InputError("file:line: what") for a missing file, a blank line before the
+// end, invalid UTF-8 or a control character, a line without exactly three
 // tab-separated fields, an empty id, a score that is not a finite decimal
-// number, and a query id that reappears after another query's block.
+// number, a neighbour repeated in its query's block, and a query id that
+// reappears after another query's block.
 std::vector<QueryNeighbours> read_neighbour_file(const std::string& path);
 
 // A score as Python's repr/str prints a float: shortest round-trip digits;

@@ -4,9 +4,12 @@
 // TAB with no quoting (as Python's csv module reads them with QUOTE_NONE).
 //
 // Tolerated: a UTF-8 byte-order mark, CRLF line ends, blank lines (skipped,
-// with a warning unless they end the file). Everything else that is wrong with a line is a "bad row"
-// reported as file:line; the caller's BadRowPolicy decides whether that stops
-// the run (fail) or the row is skipped and counted (skip).
+// with a warning unless they end the file). Bad rows: invalid UTF-8, control
+// characters other than TAB (a NUL or a stray carriage return inside a
+// field), a line that repeats the header (two files joined), another number
+// of fields than the header. Each is reported as file:line; the caller's
+// BadRowPolicy decides whether that stops the run (fail) or the row is
+// skipped and counted (skip).
 
 #include <cstddef>
 #include <string>

@@ -3,7 +3,8 @@
 // and fingerprint_metrics.py:
 //   - BLEU: corpus BLEU-4 over characters of the SMILES strings;
 //   - exact match: standard InChI of output == that of ground truth (both
-//     must parse), over all rows;
+//     must parse), over all rows; molecules too large to lay out in bounded
+//     time are compared without InChIs (chem/inchi.hpp) and counted;
 //   - Levenshtein: mean edit distance of the raw strings;
 //   - validity: rows whose output parses / rows (an empty output parses, to
 //     an empty molecule, as in RDKit);
@@ -26,6 +27,7 @@ struct Cap2MolRowScores {
   bool output_parses = false;
   bool ground_truth_parses = false;
   bool exact = false;
+  bool exact_capped = false;  // exact match decided by chem::kLayoutCapAtoms, not InChIs
   // Present when both molecules parse.
   std::optional<double> maccs;
   std::optional<double> rdk;
@@ -43,6 +45,7 @@ struct Cap2MolScores {
   double rdk = 0.0;
   double morgan = 0.0;
   std::size_t unparsable_ground_truths = 0;  // rows left out of the fingerprint means
+  std::size_t exact_capped_rows = 0;         // rows whose exact match the atom cap decided
 };
 
 // The corpus metrics (every field but `rows`) over rows[selection[0]],

@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "icma/model/causal_lm.hpp"
 #include "icma/model/data_parallel.hpp"
 #include "icma/model/lora.hpp"
@@ -62,7 +64,17 @@ struct TrainingOptions {
   // in bf16/fp16, adapter in float32); leave this float32 for it.
   torch::Dtype autocast_dtype = torch::kFloat32;
   bool gradient_checkpointing = false;  // recompute each decoder layer in backward
-  bool resume = false;              // continue from the newest checkpoint in `out`
+  // An `out` holding an earlier run (its checkpoints or final weights) is
+  // continued from its newest checkpoint with `resume`, deleted first with
+  // `restart`, and refused with neither. A resumed run must have the earlier
+  // run's settings and `identity` (every option here that changes the
+  // result, plus what the caller records: data and model hashes), else
+  // InputError names the first that differs. Options that change only speed
+  // or memory (micro_batch, gradient checkpointing, save/eval/log steps) may
+  // change.
+  bool resume = false;
+  bool restart = false;
+  nlohmann::json identity = nlohmann::json::object();
   // Stop (as if killed) after this many steps of this run: lets tests
   // interrupt a run at a chosen point. 0 = never.
   int64_t stop_after_steps = 0;

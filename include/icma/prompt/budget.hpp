@@ -25,27 +25,30 @@ class TokenCounter {
   virtual ~TokenCounter() = default;
   // Tokens of `text` as training sees it, special tokens included. Thread-safe.
   virtual std::size_t count(const std::string& text) const = 0;
-  // Byte lengths of the prefixes of `text` that end at a token boundary,
-  // ascending, starting with 0 and below text.size(). Thread-safe.
-  virtual std::vector<std::size_t> cut_points(const std::string& text) const = 0;
+  // Byte lengths of the prefixes of `text` that end at a token boundary and
+  // hold at most `max_tokens` of its tokens, ascending, starting with 0 and
+  // below text.size(). Thread-safe. (A budget of N tokens needs no cut past
+  // about N tokens, so a 1 MB caption costs one encoding, not a million.)
+  virtual std::vector<std::size_t> cut_points(const std::string& text, std::size_t max_tokens) const = 0;
 };
 
 // An LLM tokenizer's counts. Token boundaries are the lengths of decoded
 // prefixes of the text's ids that are byte prefixes of the text; when the
 // tokenizer's normalizer changes the text so that none is, UTF-8 character
-// boundaries are used instead.
+// boundaries are used instead (those of the first 64 bytes per token).
 class TokenizerCounter final : public TokenCounter {
  public:
   explicit TokenizerCounter(const tokenizer::Tokenizer& tokenizer) : tokenizer_(tokenizer) {}
   std::size_t count(const std::string& text) const override;
-  std::vector<std::size_t> cut_points(const std::string& text) const override;
+  std::vector<std::size_t> cut_points(const std::string& text, std::size_t max_tokens) const override;
 
  private:
   const tokenizer::Tokenizer& tokenizer_;
 };
 
-// Byte offsets of the UTF-8 characters of `text` (0 included, text.size() not).
-std::vector<std::size_t> utf8_boundaries(const std::string& text);
+// Byte offsets of the UTF-8 characters of `text` (0 included, text.size() not),
+// below `max_bytes`.
+std::vector<std::size_t> utf8_boundaries(const std::string& text, std::size_t max_bytes = std::string::npos);
 
 // One row fitted to the budget, and what it took.
 struct FitResult {

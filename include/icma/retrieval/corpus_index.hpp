@@ -2,7 +2,10 @@
 // An index directory over one corpus (a dataset TSV), as icma-index writes it:
 //
 //   DIR/manifest.json   what was indexed: corpus path, SHA-256 and row count,
-//                       parameters, unparsable SMILES, tool version
+//                       parameters, unparsable SMILES, tool version, and the
+//                       size and SHA-256 of every other file ("files"), which
+//                       open() checks before reading any (a damaged Lucene++
+//                       file made retrieval allocate without bound)
 //   DIR/ids.txt         the corpus ids (CID column), one per line, row order
 //   DIR/bm25/           the caption index (Lucene++ postings + exact lengths)
 //   DIR/<kind>.fp       fingerprints (morgan, rdk, maccs), bit-packed
@@ -15,7 +18,10 @@
 //                       config and tokenizer files
 //
 // The directory is built in a staging folder and swapped into place, so a
-// crash mid-build leaves the previous index intact.
+// crash mid-build leaves the previous index intact. Only an absent or empty
+// directory, or an earlier index (its manifest and index files, nothing
+// else), is replaced; a directory holding anything else is refused
+// (core/output_ownership.hpp), as is one that holds the corpus.
 
 #include <functional>
 #include <memory>

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "icma/data/predictions.hpp"
 #include "icma/model/causal_lm.hpp"
 #include "icma/model/generation.hpp"
@@ -61,7 +63,20 @@ struct TranslateOptions {
   std::size_t keep_tokens = 0;    ///< tokens a cut prompt keeps; 0 = truncate_over
   bool keep_end = true;           ///< a cut prompt keeps its end (true) or its start
   std::size_t batch_size = 8;
-  bool resume = false;  ///< continue OUT.partial (or accept a complete OUT) instead of starting over
+  // An earlier run's OUT.partial is continued with `resume` (refused, naming
+  // the setting, when the generation options, the prompts, or `identity`
+  // differ from the settings it recorded), discarded with `restart`, and
+  // refused with neither. With `resume`, a complete OUT whose inputs and
+  // ground truths are the queries' is accepted as done (a predictions file
+  // records no settings, so only its rows can be checked).
+  bool resume = false;
+  bool restart = false;
+  // What else shapes the rows, recorded in OUT.partial: the identities of
+  // the model, adapter, tokenizer and templates, the dtype.
+  nlohmann::json identity = nlohmann::json::object();
+  // Stop (as if killed, OUT.partial kept) once this many rows are generated
+  // in this run; lets tests interrupt a run. 0 = never.
+  std::size_t stop_after_rows = 0;
   unsigned threads = 1;
 };
 
