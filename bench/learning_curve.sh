@@ -15,6 +15,9 @@
 #   bench/learning_curve.sh                      # Mol2Cap, 900 steps, checkpoints every 150
 #   TASK=cap2mol MAX=600 STEP=200 TEST_ROWS=500 PROFILE=quick OUT=results/lc bench/learning_curve.sh
 #
+# A profile without "pretraining" flags gets PRETRAIN_STEPS (default 300) steps at
+# the training group's learning rate and batch.
+#
 # Needs build/bin (scripts/setup.sh) and the data (ICMA_DATA_DIR, default data/).
 # Hours of CPU on two cores at the defaults; the runs resume where they stopped.
 set -euo pipefail
@@ -24,8 +27,7 @@ bin="${ICMA_BIN:-$root/build/bin}"
 py=/usr/bin/python3
 task="${TASK:-mol2cap}" max="${MAX:-900}" step="${STEP:-150}" rows="${TEST_ROWS:-500}"
 profile="${PROFILE:-quick}" out="${OUT:-$root/results/learning-curve-$task}"
-case "$task" in mol2cap) metric=bleu4 eval_flags=(--vocab "${ICMA_DATA_DIR:-$root/data}/vocab/scibert_scivocab_uncased/vocab.txt") ;;
-  cap2mol) metric=bleu eval_flags=() ;;
+case "$task" in mol2cap) metric=bleu4 ;; cap2mol) metric=bleu ;;
   *) echo "learning_curve: TASK must be mol2cap or cap2mol" >&2; exit 2 ;; esac
 mkdir -p "$out"
 log() { echo "[learning_curve $(date +%H:%M:%S)] $*" >&2; }
@@ -35,16 +37,22 @@ log() { echo "[learning_curve $(date +%H:%M:%S)] $*" >&2; }
 profile_file="$profile"; [[ -f "$profile_file" ]] || profile_file="$root/configs/profiles/$profile.json"
 [[ -f "$profile_file" ]] || { echo "learning_curve: no profile $profile" >&2; exit 2; }
 for setting in none pretrained; do
-  "$py" - "$profile_file" "$out/$setting.json" "$setting" "$step" <<'EOF'
+  "$py" - "$profile_file" "$out/$setting.json" "$setting" "$step" "${PRETRAIN_STEPS:-300}" <<'EOF'
 import json, sys
-source, target, setting, step = sys.argv[1:5]
+source, target, setting, step, pretrain_steps = sys.argv[1:6]
 with open(source) as f:
     profile = json.load(f)
 profile.pop("alias", None)
 if setting == "none":
     profile.pop("pretraining", None)
 elif not profile.get("pretraining"):
-    sys.exit("learning_curve: profile %s has no pretraining flags" % source)
+    training = profile["training"]
+    def value(flag, default):
+        v = training.get(flag, default)
+        return v["value"] if isinstance(v, dict) else v
+    profile["pretraining"] = {"--max-steps": int(pretrain_steps), "--lr": value("--lr", 3e-3),
+                              "--global-batch": value("--global-batch", 8), "--micro-batch": value("--micro-batch", 8),
+                              "--warmup-steps": value("--warmup-steps", 30)}
 profile["training"]["--save-steps"] = int(step)
 profile["training"]["--eval-steps"] = int(step)
 profile["training"]["--save-total-limit"] = 1000  # every checkpoint kept
@@ -62,6 +70,8 @@ for setting in none pretrained; do
     --out "$run" >"$out/$setting.log" 2>&1 || { tail -n 20 "$out/$setting.log" >&2; exit 1; }
   model="$run/model"; [[ -d "$run/pretrain/model" ]] && model="$run/pretrain/model"
   eval "$("$py" "$root/scripts/lib/profile.py" "$out/$setting.json" --task "$task")"  # sets decoding
+  eval_flags=()  # Mol2Cap: the SciBERT vocabulary the run found (run.json)
+  [[ $task == mol2cap ]] && eval_flags=(--vocab "$("$py" -c 'import json, sys; print(json.load(open(sys.argv[1]))["data"]["vocab"])' "$run/run.json")")
   for ((s = step; s <= max; s += step)); do
     for system in direct_ft icma; do
       d="$run/$task/$system" at="$run/$task/$system/curve/$s"
