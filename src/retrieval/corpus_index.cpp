@@ -223,10 +223,14 @@ nlohmann::json CorpusIndex::read_manifest(const std::string& dir) {
   } catch (const nlohmann::json::exception& e) {
     throw InputError(path, 0, std::string("unreadable manifest: ") + e.what());
   }
-  if (manifest.value("format_version", 0) != kFormatVersion) {
-    throw InputError(path, 0, "index format " + std::to_string(manifest.value("format_version", 0)) +
-                                  " is not the one this build reads (" + std::to_string(kFormatVersion) +
-                                  "); rebuild the index");
+  // Checked by hand: value() throws a JSON type error on a manifest that is
+  // not an object or whose version is not a number (found by
+  // tests/fuzz/index_manifest_fuzz.cpp).
+  if (!manifest.is_object()) throw InputError(path, 0, "unreadable manifest: not a JSON object");
+  const nlohmann::json version = manifest.contains("format_version") ? manifest["format_version"] : nlohmann::json(0);
+  if (!version.is_number_integer() || version.get<std::int64_t>() != kFormatVersion) {
+    throw InputError(path, 0, "index format " + version.dump() + " is not the one this build reads (" +
+                                  std::to_string(kFormatVersion) + "); rebuild the index");
   }
   return manifest;
 }
