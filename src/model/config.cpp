@@ -221,6 +221,16 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& json, const std::string
   config.bos_token_id = fields.token("bos_token_id");
   config.eos_token_ids = fields.tokens("eos_token_id");
   config.pad_token_id = fields.token("pad_token_id");
+  // Each size is bounded, their products are not: counted in floating point
+  // (int64_t would overflow), a config of over 10^13 parameters describes no
+  // model this could hold, and num_parameters() would overflow.
+  double parameters = 0;
+  for (const WeightSpec& spec : config.weight_specs()) {
+    double count = 1;
+    for (const int64_t size : spec.shape) count *= static_cast<double>(size);
+    parameters += count;
+  }
+  if (parameters > 1e13) fields.fail("describes a model of " + cli::short_number(parameters) + " parameters (at most 1e+13)");
   return config;
 }
 

@@ -223,10 +223,14 @@ nlohmann::json CorpusIndex::read_manifest(const std::string& dir) {
   } catch (const nlohmann::json::exception& e) {
     throw InputError(path, 0, std::string("unreadable manifest: ") + e.what());
   }
-  if (manifest.value("format_version", 0) != kFormatVersion) {
-    throw InputError(path, 0, "index format " + std::to_string(manifest.value("format_version", 0)) +
-                                  " is not the one this build reads (" + std::to_string(kFormatVersion) +
-                                  "); rebuild the index");
+  // Checked by hand: value() throws a JSON type error on a manifest that is
+  // not an object or whose version is not a number (found by
+  // tests/fuzz/index_manifest_fuzz.cpp).
+  if (!manifest.is_object()) throw InputError(path, 0, "unreadable manifest: not a JSON object");
+  const nlohmann::json version = manifest.contains("format_version") ? manifest["format_version"] : nlohmann::json(0);
+  if (!version.is_number_integer() || version.get<std::int64_t>() != kFormatVersion) {
+    throw InputError(path, 0, "index format " + version.dump() + " is not the one this build reads (" +
+                                  std::to_string(kFormatVersion) + "); rebuild the index");
   }
   return manifest;
 }
@@ -257,29 +261,51 @@ CorpusIndex CorpusIndex::open(const std::string& dir, bool allow_stale) {
       index.rows_by_id_.emplace(id, static_cast<std::uint32_t>(index.ids_.size()));
       index.ids_.push_back(std::move(id));
     }
-    if (index.ids_.size() != index.manifest_.at("corpus").at("rows").get<std::size_t>()) {
+    // Numbers checked before use: get<std::size_t>() of 1e300 is undefined
+    // (found by tests/fuzz/index_manifest_fuzz.cpp).
+    const nlohmann::json& rows = index.manifest_.at("corpus").at("rows");
+    if (!rows.is_number_unsigned() || index.ids_.size() != rows.get<std::size_t>()) {
       throw InputError(dir, 0, "ids.txt does not have the manifest's row count; rebuild the index");
     }
 
     for (const auto& entry : index.manifest_.at("unparsable_smiles").at("rows")) {
-      index.unparsable_rows_.push_back(entry.at("row").get<std::uint32_t>());
+      const nlohmann::json& row = entry.at("row");
+      if (!row.is_number_unsigned() || row.get<std::size_t>() >= index.ids_.size()) {
+        throw InputError(dir + "/manifest.json", 0, "an unparsable row " + row.dump() + " is not a corpus row");
+      }
+      index.unparsable_rows_.push_back(row.get<std::uint32_t>());
     }
-    index.bm25_ = std::make_shared<const Bm25Index>(Bm25Index::open(dir + "/" + index.manifest_.at("bm25").at("dir").get<std::string>()));
+    std::sort(index.unparsable_rows_.begin(), index.unparsable_rows_.end());  // searched by bisection
+    // Every file a reader opens is one whose checksum was just checked.
+    const nlohmann::json& files = index.manifest_.at("files");
+    const auto checked = [&](const std::string& name) {
+      if (!files.contains(name)) throw InputError(dir + "/manifest.json", 0, "names \"" + name + "\", a file it does not list");
+      return dir + "/" + name;
+    };
+    const std::string bm25_dir = index.manifest_.at("bm25").at("dir").get<std::string>();
+    checked(bm25_dir + "/bm25.json");
+    if (bm25_dir.empty() || bm25_dir.find("..") != std::string::npos || bm25_dir.front() == '/') {
+      throw InputError(dir + "/manifest.json", 0, "the BM25 directory \"" + bm25_dir + "\" is not inside the index");
+    }
+    index.bm25_ = std::make_shared<const Bm25Index>(Bm25Index::open(dir + "/" + bm25_dir));
     for (const auto& [name, file] : index.manifest_.at("fingerprints").items()) {
       const FingerprintKind kind = parse_fingerprint_kind(name);
-      index.fingerprints_.emplace_back(
-          kind, std::make_shared<const FingerprintIndex>(FingerprintIndex::load(dir + "/" + file.get<std::string>())));
+      auto loaded = std::make_shared<const FingerprintIndex>(FingerprintIndex::load(checked(file.get<std::string>())));
+      if (loaded->kind() != kind || loaded->size() != index.ids_.size()) {
+        throw InputError(dir + "/manifest.json", 0, "the " + name + " fingerprints file holds another kind or row count");
+      }
+      index.fingerprints_.emplace_back(kind, std::move(loaded));
     }
     if (index.manifest_.contains("gnn")) {
       index.gnn_ = std::make_shared<const EmbeddingIndex>(
-          EmbeddingIndex::load(dir + "/" + index.manifest_.at("gnn").at("file").get<std::string>()));
+          EmbeddingIndex::load(checked(index.manifest_.at("gnn").at("file").get<std::string>())));
       if (index.gnn_->size() != index.ids_.size()) {
         throw InputError(dir, 0, "the GNN embeddings do not cover the corpus rows; rebuild the index");
       }
     }
     if (index.manifest_.contains("sentence")) {
       index.sentence_ = std::make_shared<const EmbeddingIndex>(
-          EmbeddingIndex::load(dir + "/" + index.manifest_.at("sentence").at("file").get<std::string>()));
+          EmbeddingIndex::load(checked(index.manifest_.at("sentence").at("file").get<std::string>())));
       if (index.sentence_->size() != index.ids_.size()) {
         throw InputError(dir, 0, "the sentence embeddings do not cover the corpus rows; rebuild the index");
       }

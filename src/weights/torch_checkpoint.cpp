@@ -318,7 +318,9 @@ class Unpickler {
     }
     auto value = make(Value::Kind::kTensor);
     value->tensor = torch::empty({numel}, torch::TensorOptions().dtype(*dtype));
-    std::memcpy(value->tensor.data_ptr(), bytes.get(), needed);
+    // An empty storage may come with no buffer at all: memcpy from null is
+    // undefined even for zero bytes (found by tests/fuzz/unpickler_fuzz.cpp).
+    if (needed > 0) std::memcpy(value->tensor.data_ptr(), bytes.get(), needed);
     storages_.emplace(key, value);
     return value;
   }

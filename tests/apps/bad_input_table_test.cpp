@@ -97,6 +97,8 @@ const Case kTable[] = {
   {"icma-index", "gnn-pretrain --corpus {corpus} --out {corpus}", 2, "is also an input"},
   {"icma-index", "info {D}/nothing", 2, "no index here"},
   {"icma-index", "info {D}/bad-manifest", 2, "unreadable manifest"},
+  {"icma-index", "info {D}/string-version", 2, "index format \"2\" is not the one this build reads"},
+  {"icma-index", "info {D}/array-manifest", 2, "unreadable manifest: not a JSON object"},
   // ---- icma-retrieve ----------------------------------------------------------------------------------------
   {"icma-retrieve", "--index {index} --queries {corpus} --task cap2mol --method bm25 --out {D}/n.tsv --k 0", 2, "--k: must be in [1,"},
   {"icma-retrieve", "--index {index} --queries {corpus} --task cap2mol --method bm25 --out {D}/n.tsv --k nan", 2, "--k: must be a finite number"},
@@ -285,6 +287,10 @@ const std::string& scratch() {
         "\n");
     fs::create_directories(d + "/bad-manifest");
     put("bad-manifest/manifest.json", "{ not json");
+    fs::create_directories(d + "/string-version");
+    put("string-version/manifest.json", R"({"format_version": "2"})");
+    fs::create_directories(d + "/array-manifest");
+    put("array-manifest/manifest.json", "[2]");
     // A tokenizer whose added token has the id -1.
     fs::create_directories(d + "/bad-added-id");
     const nlohmann::json bad_tokenizer = {
