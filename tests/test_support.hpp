@@ -3,10 +3,12 @@
 // reference data live, and JSON loading.
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <string>
@@ -41,14 +43,24 @@ inline nlohmann::json load_json(const std::string& path) {
   return nlohmann::json::parse(in);
 }
 
-// A scratch directory unique to this test process.
+// A scratch directory unique to this test process, removed when the process
+// exits (ctest runs every test in its own process: without this, each run left
+// about a thousand directories in /tmp). A forked child that exits normally
+// leaves it to its parent.
 inline std::string temp_dir() {
-  static const std::string dir = [] {
-    std::string pattern = "/tmp/icma-test-XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    return pattern;
-  }();
-  return dir;
+  struct ScratchDirectory {
+    std::string path = "/tmp/icma-test-XXXXXX";
+    pid_t owner = getpid();
+    ScratchDirectory() {
+      if (mkdtemp(path.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    }
+    ~ScratchDirectory() {
+      std::error_code ignored;
+      if (getpid() == owner) std::filesystem::remove_all(path, ignored);
+    }
+  };
+  static const ScratchDirectory dir;
+  return dir.path;
 }
 
 inline void write_text(const std::string& path, const std::string& content) {
