@@ -10,13 +10,18 @@
 # STEP steps), then generates and scores TEST_ROWS test rows from each
 # checkpoint. Prints one table per setting (step, validation loss and BLEU-4
 # of both systems, the paired bootstrap p of ICMA against direct fine-tuning)
-# and writes learning_curve.tsv and learning_curve.png (gnuplot) in OUT.
+# and writes learning_curve.tsv (learning_curve.SETTING.tsv for one setting) and
+# learning_curve.png (gnuplot) in OUT.
 #
 #   bench/learning_curve.sh                      # Mol2Cap, 900 steps, checkpoints every 150
 #   TASK=cap2mol MAX=600 STEP=200 TEST_ROWS=500 PROFILE=quick OUT=results/lc bench/learning_curve.sh
 #
 # A profile without "pretraining" flags gets PRETRAIN_STEPS (default 300) steps at
 # the training group's learning rate and batch.
+#
+# SETTINGS (default "none pretrained") picks the settings to run: two invocations
+# with one setting each and the same OUT may run side by side (one core each);
+# a last one with both then only assembles the table and plot.
 #
 # Needs build/bin (scripts/setup.sh) and the data (ICMA_DATA_DIR, default data/).
 # Hours of CPU on two cores at the defaults; the runs resume where they stopped.
@@ -27,6 +32,10 @@ bin="${ICMA_BIN:-$root/build/bin}"
 py=/usr/bin/python3
 task="${TASK:-mol2cap}" max="${MAX:-900}" step="${STEP:-150}" rows="${TEST_ROWS:-500}"
 profile="${PROFILE:-quick}" out="${OUT:-$root/results/learning-curve-$task}"
+read -r -a settings <<<"${SETTINGS:-none pretrained}"
+for setting in "${settings[@]}"; do
+  [[ $setting == none || $setting == pretrained ]] || { echo "learning_curve: SETTINGS are none and/or pretrained" >&2; exit 2; }
+done
 case "$task" in mol2cap) metric=bleu4 ;; cap2mol) metric=bleu ;;
   *) echo "learning_curve: TASK must be mol2cap or cap2mol" >&2; exit 2 ;; esac
 mkdir -p "$out"
@@ -36,7 +45,7 @@ log() { echo "[learning_curve $(date +%H:%M:%S)] $*" >&2; }
 # checkpoints and validation every STEP steps.
 profile_file="$profile"; [[ -f "$profile_file" ]] || profile_file="$root/configs/profiles/$profile.json"
 [[ -f "$profile_file" ]] || { echo "learning_curve: no profile $profile" >&2; exit 2; }
-for setting in none pretrained; do
+for setting in "${settings[@]}"; do
   "$py" - "$profile_file" "$out/$setting.json" "$setting" "$step" "${PRETRAIN_STEPS:-300}" <<'EOF'
 import json, sys
 source, target, setting, step, pretrain_steps = sys.argv[1:6]
@@ -61,9 +70,10 @@ with open(target, "w") as f:
 EOF
 done
 
+table="$out/learning_curve.${SETTINGS:+${SETTINGS// /-}.}tsv"
 printf 'setting\tstep\tdirect_ft_valid_loss\ticma_valid_loss\tdirect_ft_%s\ticma_%s\tp_value\n' "$metric" "$metric" \
-  >"$out/learning_curve.tsv"
-for setting in none pretrained; do
+  >"$table"
+for setting in "${settings[@]}"; do
   run="$out/run-$setting"
   log "$setting: training both systems for $max steps (reproduce.sh, $rows test rows)"
   "$root/scripts/reproduce.sh" --task "$task" --profile "$out/$setting.json" --steps "$max" --test-rows "$rows" \
@@ -86,7 +96,7 @@ for setting in none pretrained; do
       --log-level warn >/dev/null
     "$bin/icma-eval" "$task" "$run/$task/direct_ft/curve/$s/predictions.tsv" "${eval_flags[@]}" --bootstrap 0 \
       --json "$run/$task/direct_ft/curve/$s/metrics.json" --log-level warn >/dev/null
-    "$py" - "$run/$task" "$s" "$setting" "$metric" >>"$out/learning_curve.tsv" <<'EOF'
+    "$py" - "$run/$task" "$s" "$setting" "$metric" >>"$table" <<'EOF'
 import json, sys
 task_dir, step, setting, metric = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 def valid_loss(system):
@@ -105,12 +115,12 @@ p = icma["comparisons"][0]["metrics"][metric]["p_value"]
 print("%s\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t%.3f" % (setting, step, valid_loss("direct_ft"), valid_loss("icma"),
                                               direct["metrics"][metric], icma["metrics"][metric], p))
 EOF
-    log "$setting, step $s: $(tail -n 1 "$out/learning_curve.tsv" | cut -f3-)"
+    log "$setting, step $s: $(tail -n 1 "$table" | cut -f3-)"
   done
 done
 
 echo "Validation loss on target tokens and test $metric ($rows rows), ICMA against direct fine-tuning:"
-column -t -s $'\t' "$out/learning_curve.tsv"
+column -t -s $'\t' "$table"
 if command -v gnuplot >/dev/null; then
   gnuplot <<EOF
 set terminal pngcairo size 900,420
@@ -118,14 +128,14 @@ set output "$out/learning_curve.png"
 set multiplot layout 1,2 title "$task: ICMA (red) vs direct fine-tuning (blue); dashed: with pre-training"
 set xlabel "optimizer step"; set key top right
 set ylabel "validation loss (target tokens)"
-plot "< awk '\$1==\"none\"' $out/learning_curve.tsv" u 2:3 w lp lc rgb "#1f77b4" t "direct", \
+plot "< awk '\$1==\"none\"' $table" u 2:3 w lp lc rgb "#1f77b4" t "direct", \
      "" u 2:4 w lp lc rgb "#d62728" t "ICMA", \
-     "< awk '\$1==\"pretrained\"' $out/learning_curve.tsv" u 2:3 w lp dt 2 lc rgb "#1f77b4" t "direct, pre-trained", \
+     "< awk '\$1==\"pretrained\"' $table" u 2:3 w lp dt 2 lc rgb "#1f77b4" t "direct, pre-trained", \
      "" u 2:4 w lp dt 2 lc rgb "#d62728" t "ICMA, pre-trained"
 set ylabel "test $metric"
-plot "< awk '\$1==\"none\"' $out/learning_curve.tsv" u 2:5 w lp lc rgb "#1f77b4" t "direct", \
+plot "< awk '\$1==\"none\"' $table" u 2:5 w lp lc rgb "#1f77b4" t "direct", \
      "" u 2:6 w lp lc rgb "#d62728" t "ICMA", \
-     "< awk '\$1==\"pretrained\"' $out/learning_curve.tsv" u 2:5 w lp dt 2 lc rgb "#1f77b4" t "direct, pre-trained", \
+     "< awk '\$1==\"pretrained\"' $table" u 2:5 w lp dt 2 lc rgb "#1f77b4" t "direct, pre-trained", \
      "" u 2:6 w lp dt 2 lc rgb "#d62728" t "ICMA, pre-trained"
 unset multiplot
 EOF
