@@ -82,7 +82,16 @@ int train(TrainFlags& flags, const icma::CommonOptions& common) {
   }
   at::set_num_threads(static_cast<int>(common.resolved_threads()));
   const torch::Device device = training_device(flags.device);
-  const torch::Dtype dtype = icma::model::parse_dtype(flags.dtype);
+  // int8: the frozen base's linear weights in 8 bits (the official Mistral-7B
+  // run's --int8, bitsandbytes' load_in_8bit), computed in fp16 on CUDA as that
+  // run's --fp16 does, in fp32 on the CPU.
+  const bool int8_base = flags.dtype == "int8";
+  if (int8_base && flags.full) {
+    throw icma::InputError("--dtype int8 keeps the frozen base in 8 bits, which cannot be trained: use it with LoRA "
+                           "(without --full)");
+  }
+  const torch::Dtype dtype =
+      int8_base ? (device.is_cuda() ? torch::kFloat16 : torch::kFloat32) : icma::model::parse_dtype(flags.dtype);
   auto parallel = icma::model::DataParallel::from_environment(device);
   // Rank 0 writes the run; the other ranks only check what it checks.
   icma::refuse_output_over_inputs(flags.out, {flags.model, flags.train, flags.valid, flags.tokenizer});
@@ -104,6 +113,7 @@ int train(TrainFlags& flags, const icma::CommonOptions& common) {
   icma::model::LoadOptions load;
   load.device = device;
   load.dtype = flags.full ? torch::kFloat32 : dtype;
+  load.int8_linear = int8_base;
   auto model = icma::model::CausalLM::load(flags.model, load);
   icma::model::TrainingOptions& options = flags.options;
   options.autocast_dtype = flags.full ? dtype : torch::kFloat32;
@@ -277,8 +287,10 @@ int main(int argc, char** argv) {
   app.add_option("--device", flags.device, "cpu, cuda or cuda:N (under torchrun, cuda means cuda:LOCAL_RANK)")
       ->capture_default_str();
   app.add_option("--dtype", flags.dtype,
-                 "fp32, bf16 or fp16: with LoRA the frozen base's dtype (the adapter stays fp32); with --full the "
-                 "autocast dtype over fp32 master weights (fp16 adds dynamic loss scaling and needs CUDA)")
+                 "fp32, bf16, fp16 or int8: with LoRA the frozen base's dtype (the adapter stays fp32); with --full the "
+                 "autocast dtype over fp32 master weights (fp16 adds dynamic loss scaling and needs CUDA). int8 (LoRA "
+                 "only): linear weights but lm_head in 8 bits with a row absmax, as bitsandbytes' load_in_8bit, "
+                 "dequantised to fp16 on CUDA, fp32 on CPU")
       ->capture_default_str();
   app.add_flag("--gradient-checkpointing", o.gradient_checkpointing,
                "recompute each decoder layer in backward instead of storing activations (less memory, ~1/3 more time)");

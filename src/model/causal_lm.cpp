@@ -63,6 +63,21 @@ ModelConfig::AttentionKernel attention_kernel(const LoadOptions& options) {
   return *options.attention;
 }
 
+// LoadOptions::int8_linear: every linear layer but lm_head, which bitsandbytes
+// also keeps in full precision (the output distribution is sensitive to it).
+void quantize_linear_layers(torch::nn::Module& module) {
+  std::size_t quantized = 0;
+  for (const auto& item : module.named_modules("", /*include_self=*/false)) {
+    auto* linear = dynamic_cast<detail::LinearImpl*>(item.value().get());
+    const std::string& name = item.key();
+    const bool is_output = name == "lm_head" || (name.size() > 8 && name.compare(name.size() - 8, 8, ".lm_head") == 0);
+    if (linear == nullptr || is_output) continue;
+    linear->quantize_int8();
+    ++quantized;
+  }
+  spdlog::info("int8 base: {} linear layers stored in 8 bits", quantized);
+}
+
 }  // namespace
 void CausalLM::set_gradient_checkpointing(bool enabled) { impl_->module->gradient_checkpointing = enabled; }
 
@@ -90,6 +105,7 @@ std::unique_ptr<CausalLM> CausalLM::load(const std::filesystem::path& model_dir,
   std::unique_ptr<CausalLM> model(new CausalLM(std::move(impl)));
   if (!options.adapter.empty()) model->merge_adapter(options.adapter);
   model->impl_->module->to(options.device, options.dtype);
+  if (options.int8_linear) quantize_linear_layers(*model->impl_->module);
   model->impl_->dtype = options.dtype;
   model->impl_->device = options.device;
   model->impl_->module->eval();
@@ -113,6 +129,7 @@ std::unique_ptr<CausalLM> CausalLM::random(const ModelConfig& config, uint64_t s
   }
   std::unique_ptr<CausalLM> model(new CausalLM(std::move(impl)));
   model->impl_->module->to(options.device, options.dtype);
+  if (options.int8_linear) quantize_linear_layers(*model->impl_->module);
   model->impl_->dtype = options.dtype;
   model->impl_->device = options.device;
   model->impl_->module->eval();

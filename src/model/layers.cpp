@@ -5,14 +5,60 @@
 #include "gemv.hpp"
 
 namespace icma::model::detail {
+namespace {
 
-LinearImpl::LinearImpl(int64_t in, int64_t out, bool has_bias) {
+// y = x W^T for an int8 weight. Backward dequantises again instead of keeping
+// the dequantised matrix alive, so training holds only the int8 rows (as
+// bitsandbytes' MatMul8bitLt saves only its int8 matrix and statistics).
+class Int8Projection : public torch::autograd::Function<Int8Projection> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& x,
+                               const torch::Tensor& rows, const torch::Tensor& absmax) {
+    context->save_for_backward({rows, absmax});
+    return torch::linear(x, dequantize_int8(rows, absmax, x.scalar_type()));
+  }
+  static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* context,
+                                               torch::autograd::tensor_list gradients) {
+    const auto saved = context->get_saved_variables();
+    const torch::Tensor& gradient = gradients[0];
+    return {torch::matmul(gradient, dequantize_int8(saved[0], saved[1], gradient.scalar_type())), torch::Tensor(),
+            torch::Tensor()};
+  }
+};
+
+}  // namespace
+
+LinearImpl::LinearImpl(int64_t in, int64_t out, bool has_bias) : in_features_(in), out_features_(out) {
   weight = register_parameter("weight", torch::empty({out, in}));
   if (has_bias) bias = register_parameter("bias", torch::zeros({out}));
 }
 
+torch::Tensor dequantize_int8(const torch::Tensor& rows, const torch::Tensor& absmax, torch::Dtype dtype) {
+  // In float32 first: absmax / 127 is not exact in half precision.
+  return (rows.to(torch::kFloat32) * (absmax / 127.0).unsqueeze(1)).to(dtype);
+}
+
+void LinearImpl::quantize_int8() {
+  if (weight_int8_.defined()) return;
+  torch::NoGradGuard no_grad;
+  const torch::Tensor w = weight.detach().to(torch::kFloat32);
+  const torch::Tensor absmax = w.abs().amax(1);
+  // An all-zero row has absmax 0: its int8 row is zero too.
+  const torch::Tensor rows = torch::round(w * (127.0 / absmax.clamp_min(1e-30)).unsqueeze(1)).clamp(-127, 127);
+  weight_int8_ = register_buffer("weight_int8", rows.to(torch::kInt8));
+  weight_absmax_ = register_buffer("weight_absmax", absmax);
+  weight.set_requires_grad(false);
+  weight.set_data(torch::empty({0}, weight.options()));  // the full-precision copy is freed
+}
+
 torch::Tensor LinearImpl::forward(const torch::Tensor& x) {
-  torch::Tensor y = project(x, weight, bias);
+  torch::Tensor y;
+  if (weight_int8_.defined()) {
+    y = Int8Projection::apply(x, weight_int8_, weight_absmax_);
+    if (bias.defined()) y = y + bias.to(y.scalar_type());
+  } else {
+    y = project(x, weight, bias);
+  }
   if (lora_A_ == nullptr) return y;
   // As PEFT: the adapter computes in its own dtype (float32, also over a
   // bf16/fp16 base), and the sum comes back in the base layer's dtype.
@@ -24,8 +70,8 @@ torch::Tensor LinearImpl::forward(const torch::Tensor& x) {
 }
 
 void LinearImpl::attach_lora(int64_t r, double scale, double dropout, at::Generator& generator) {
-  const int64_t in = weight.size(1);
-  const int64_t out = weight.size(0);
+  const int64_t in = in_features_;
+  const int64_t out = out_features_;
   // LoRA weights, their gradients and AdamW state stay float32 whatever the
   // base's dtype (PEFT's autocast_adapter_dtype), on the base's device.
   const auto options = weight.options().dtype(torch::kFloat32);

@@ -172,6 +172,8 @@ const Case kTable[] = {
   {"icma-train", "--model {tiny} --train {prompts} --out {D}/run --max-steps 1.5", 2, "--max-steps: must be a whole number"},
   {"icma-train", "--model {tiny} --train {prompts} --out {D}/run --schedule exponential", 2, "--schedule must be linear, cosine or constant"},
   {"icma-train", "--model {tiny} --train {prompts} --out {D}/run --dtype fp8", 2, "unknown --dtype 'fp8'"},
+  {"icma-train", "--model {tiny} --train {prompts} --out {D}/run --full --dtype int8", 2,
+   "--dtype int8 keeps the frozen base in 8 bits, which cannot be trained"},
   {"icma-train", "--model {tiny} --train {prompts} --out {D}/run --device tpu", 2, "unknown --device 'tpu'"},
   {"icma-train", "--model {tiny} --train {prompts} --out {D}/run --lora-target nope", 2, "\"nope\" matches no linear layer"},
   {"icma-train", "--model {tiny} --train {prompts} --out {D}/run --resume --restart", 2, "excludes"},

@@ -105,7 +105,10 @@ PER_MODEL = {
         "for model": ("mistralai/Mistral-7B-Instruct-v0.2", [E("run_train.bash", 466, '--base_model "mistralai/Mistral-7B-Instruct-v0.2"')]),
         "training --lr": ("3e-4", [E("run_train.bash", 460, "for lr in 3e-4")]),
         "training --micro-batch": ("2", [E("run_train.bash", 466, "--micro_batch_size 2")]),
-        "pending training_precision": ("int8 base, fp16", [E("run_train.bash", 466, "--int8 --fp16")]),
+        "training --dtype": ("int8", [E("run_train.bash", 466, "--int8 --fp16"),
+                                      E("icma_train.py", 169, "load_in_8bit=True if args.int8")]),
+        "training --gradient-checkpointing": (True, [E("icma_train.py", 178, "prepare_model_for_kbit_training(model)")]),
+        "pending training_precision": (ABSENT, None),
     }),
 }
 # Test prompts over the inference cutoff (1024): one at a time they keep their last 768 tokens, with

@@ -30,6 +30,11 @@ struct LoadOptions {
   torch::Dtype dtype = torch::kFloat32;  // compute dtype (weights are converted)
   torch::Device device = torch::kCPU;
   std::filesystem::path adapter;  // a PEFT LoRA adapter directory, merged at load; empty = none
+  // Every linear weight but lm_head kept in 8 bits (one int8 row per output
+  // feature and its absmax, as bitsandbytes' load_in_8bit stores a frozen
+  // base), dequantised to `dtype` at each use: a quarter of float32's memory.
+  // For a frozen base under LoRA; the weights can no longer be trained.
+  bool int8_linear = false;
   // Attention kernel; unset = SDPA where this LibTorch has it, else eager.
   std::optional<ModelConfig::AttentionKernel> attention;
 };
