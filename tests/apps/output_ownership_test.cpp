@@ -2,17 +2,22 @@
 // an index build refuses a directory of other files and one holding its
 // corpus; an output that is an input is refused by every command; a second
 // writer of the same output is refused while the first holds it; temporaries
-// of killed runs are cleaned by the next run.
+// of killed runs are cleaned by the next run; a full disk is named as the
+// reason and leaves nothing behind; --threads beyond the cores is capped.
 
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "icma/core/atomic_file.hpp"
 #include "icma/core/output_ownership.hpp"
+#include "icma/core/write_failure.hpp"
 #include "test_support.hpp"
 
 namespace icma {
@@ -140,6 +145,46 @@ TEST_F(Ownership, ASecondWriterOfTheSameOutputIsRefused) {
   EXPECT_EQ(after.exit_code, 0) << after.output;
   EXPECT_NE(read_file(out), "earlier");
   EXPECT_FALSE(fs::exists(out + ".icma-lock"));
+}
+
+TEST(WriteFailure, NamesTheReason) {
+  errno = ENOSPC;
+  EXPECT_EQ(write_failure_reason("/tmp/x"), std::strerror(ENOSPC));
+  errno = 0;  // a stream that failed without errno: never an empty reason
+  EXPECT_FALSE(write_failure_reason(testing::temp_dir() + "/x").empty());
+}
+
+// A full disk: a 64 KiB tmpfs in a private mount namespace (needs root or
+// user namespaces; skipped where neither is allowed).
+TEST_F(Ownership, AFullDiskIsNamedAndLeavesNothingBehind) {
+  std::string big = "CID\tSMILES\tdescription\n";
+  for (int i = 0; i < 2000; ++i) big += std::to_string(i) + "\tCCO\tThe molecule is ethanol, number " + std::to_string(i) + ".\n";
+  testing::write_text(corpus_, big);
+  const std::string small = dir_ + "/small";
+  fs::create_directories(small);
+  const std::string prompt = std::string(ICMA_BIN_DIR) + "/icma-prompt --task mol2cap --zero-shot --dataset " + corpus_ +
+                             " --out " + small + "/prompts.jsonl";
+  const std::string script = "mount -t tmpfs -o size=64k tmpfs " + small + " || exit 99; " + prompt +
+                             "; code=$?; echo \"left: [$(ls -A " + small + ")]\"; exit $code";
+  const std::string command = std::string(geteuid() == 0 ? "unshare -m" : "unshare -m -r") + " sh -c '" + script + "' 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string output;
+  char buffer[4096];
+  while (fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
+  const int status = pclose(pipe);
+  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (code == 99 || output.find("unshare") != std::string::npos) GTEST_SKIP() << "cannot mount a tmpfs here: " << output;
+  EXPECT_EQ(code, 1) << output;  // not the input's fault: 1, not 2
+  EXPECT_NE(output.find("write failed: no space left on the device"), std::string::npos) << output;
+  EXPECT_NE(output.find("left: []"), std::string::npos) << "a partial output was left: " << output;
+}
+
+TEST_F(Ownership, ThreadsBeyondTheCoresAreCappedWithAWarning) {
+  const CommandResult result = run_command(
+      "icma-prompt", "--task mol2cap --zero-shot --threads 1000 --dataset " + corpus_ + " --out " + dir_ + "/p.jsonl");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("--threads 1000: this machine has"), std::string::npos) << result.output;
 }
 
 }  // namespace
