@@ -57,10 +57,10 @@ icma::tokenizer::Tokenizer load_tokenizer(const Inputs& in) {
   return icma::tokenizer::Tokenizer::load(in.tokenizer.empty() ? in.model : in.tokenizer);
 }
 
-std::string eos_text(const icma::tokenizer::Tokenizer& tokenizer) {
-  const auto eos = tokenizer.special_tokens().eos;
-  return eos ? tokenizer.id_to_token(*eos).value_or("") : "";
-}
+// As icma-prompt's default (a tokenizer without an EOS token, as Galactica's
+// tokenizer.json, gets "</s>"): the ground truth loses exactly what
+// icma-prompt appended to the target.
+std::string eos_text(const icma::tokenizer::Tokenizer& tokenizer) { return icma::prompt::default_eos_text(&tokenizer); }
 
 // Plain inputs become prompts as icma-prompt makes them: zero-shot, or with
 // the top --n-shot examples retrieved from --index (incontext/).

@@ -35,11 +35,7 @@ struct PromptFlags {
 
 // --eos, else the tokenizer's EOS token, else "</s>" (the official code's --add_eos default).
 std::string eos_text(const PromptFlags& flags, bool eos_given, const icma::tokenizer::Tokenizer* tokenizer) {
-  if (eos_given) return flags.eos;
-  if (tokenizer != nullptr && tokenizer->special_tokens().eos) {
-    if (auto token = tokenizer->id_to_token(*tokenizer->special_tokens().eos)) return *token;
-  }
-  return "</s>";
+  return eos_given ? flags.eos : icma::prompt::default_eos_text(tokenizer);
 }
 
 // In-context prompts where no query got a single example are a selection that

@@ -167,4 +167,11 @@ PromptRecord render(const PromptTemplates& templates, const PromptPlan& plan, co
   return record;
 }
 
+std::string default_eos_text(const tokenizer::Tokenizer* tokenizer) {
+  if (tokenizer != nullptr && tokenizer->special_tokens().eos) {
+    if (auto token = tokenizer->id_to_token(*tokenizer->special_tokens().eos)) return *token;
+  }
+  return "</s>";
+}
+
 }  // namespace icma::prompt

@@ -50,6 +50,26 @@ std::vector<std::string> ids_of(const PromptPlan& plan) {
   return ids;
 }
 
+// icma-prompt appends this text and icma-generate strips it from ground
+// truths: a tokenizer that names no EOS token (Galactica's) must give both
+// the official "</s>", or paired comparisons of the two files fail.
+TEST(PromptBuilder, DefaultEosTextIsTheTokenizersElseTheOfficialOne) {
+  EXPECT_EQ(default_eos_text(nullptr), "</s>");
+  const std::string models = testing::shared_dir() + "/models/";
+  if (!std::filesystem::exists(models + "galactica-125m")) GTEST_SKIP() << "needs " << models << "galactica-125m";
+  const auto galactica = tokenizer::Tokenizer::load(models + "galactica-125m");
+  EXPECT_FALSE(galactica.special_tokens().eos.has_value());
+  EXPECT_EQ(default_eos_text(&galactica), "</s>");
+  // The same tokenizer with a tokenizer_config.json that names another EOS token.
+  const std::string named = testing::temp_dir() + "/eos-named";
+  std::filesystem::create_directories(named);
+  std::filesystem::copy_file(models + "galactica-125m/tokenizer.json", named + "/tokenizer.json",
+                             std::filesystem::copy_options::overwrite_existing);
+  testing::write_text(named + "/tokenizer_config.json", R"({"eos_token": "<pad>"})");
+  const auto with_eos = tokenizer::Tokenizer::load(named);
+  EXPECT_EQ(default_eos_text(&with_eos), "<pad>");
+}
+
 TEST(PromptBuilder, PlansTakeTheBestNeighboursInRankOrder) {
   const Fixture f;
   PlanOptions options;

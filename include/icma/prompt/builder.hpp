@@ -21,6 +21,7 @@
 #include "icma/data/predictions.hpp"
 #include "icma/prompt/template.hpp"
 #include "icma/data/neighbour_file.hpp"
+#include "icma/tokenizer/tokenizer.hpp"
 
 namespace icma::prompt {
 
@@ -109,6 +110,12 @@ std::vector<PromptPlan> plan_prompts(const data::Dataset& dataset, const CorpusL
                                      const std::vector<data::QueryNeighbours>* neighbours,
                                      const std::string& neighbour_path, const PlanOptions& options,
                                      PlanCounts& counts);
+
+// The EOS text a target ends with unless the user names one: the tokenizer's
+// EOS token, else "</s>" (the official code's --add_eos default; also when
+// there is no tokenizer). icma-prompt appends it and icma-generate strips it
+// from the ground truth, so both take it from here.
+std::string default_eos_text(const tokenizer::Tokenizer* tokenizer);
 
 // How a plan is written.
 struct RenderOptions {
