@@ -74,6 +74,7 @@ printf '#pragma once\nnamespace icma {\ninline constexpr const char* kVersion = 
   > "$FUZZ_DIR/generated/icma/core/version.hpp"
 FLAGS=(-std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
        -D_GLIBCXX_USE_CXX11_ABI=1 -DSPDLOG_FMT_EXTERNAL -DFMT_SHARED
+       -DICMA_SENTENCEPIECE_LINKED  # the plugin is linked in: ASan refuses RTLD_DEEPBIND
        -I"$ROOT/include" -I"$ROOT/src" -I"$FUZZ_DIR/generated"
        -isystem /usr/include/torch/csrc/api/include -isystem /usr/include/rdkit -isystem /usr/include/openbabel3
        -isystem /usr/include/lucene++
@@ -86,7 +87,7 @@ RDKIT_LIBS=(-L/usr/lib -lRDKitFingerprints -lRDKitSubstructMatch -lRDKitSmilesPa
             -lRDKitRDGeneral -lopenbabel -llucene++ -llucene++-contrib)
 sources_of() {
   case "$1" in
-    tokenizer) echo "$ROOT"/src/tokenizer/*.cpp "${CORE[@]}" "$ROOT"/src/text/*.cpp ;;
+    tokenizer) echo "$ROOT"/src/tokenizer/*.cpp "$ROOT"/plugins/sentencepiece/plugin.cpp "${CORE[@]}" "$ROOT"/src/text/*.cpp ;;
     dataset_tsv|neighbour_file) echo "$ROOT"/src/data/*.cpp "${CORE[@]}" ;;
     prompt_jsonl) echo "$ROOT"/src/prompt/prompt_file.cpp "$ROOT"/src/prompt/template.cpp "$ROOT"/src/data/*.cpp "${CORE[@]}" ;;
     config_json) echo "$ROOT"/src/model/config.cpp "${CORE[@]}" ;;

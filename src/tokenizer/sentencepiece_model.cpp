@@ -10,6 +10,13 @@
 #include "icma/core/error.hpp"
 #include "icma/tokenizer/sentencepiece_plugin.hpp"
 
+#ifdef ICMA_SENTENCEPIECE_LINKED
+// Builds that compile plugins/sentencepiece/plugin.cpp into the binary itself:
+// the sanitizer build of scripts/fuzz.sh, whose runtime refuses dlopen with
+// RTLD_DEEPBIND and which links no LibTorch, so there is no protobuf to clash.
+extern "C" icma::tokenizer::detail::SentencePieceBackend* icma_sentencepiece_backend_new();
+#endif
+
 namespace icma::tokenizer {
 namespace {
 
@@ -36,6 +43,9 @@ std::vector<fs::path> module_candidates() {
 
 // Loads the module once per process; throws Error when it cannot be found.
 detail::CreateSentencePieceBackend backend_factory() {
+#ifdef ICMA_SENTENCEPIECE_LINKED
+  return &icma_sentencepiece_backend_new;
+#endif
   static std::once_flag once;
   static detail::CreateSentencePieceBackend factory = nullptr;
   static std::string failure;
