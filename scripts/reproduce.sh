@@ -16,7 +16,7 @@
 #                        [--model HF_DIR] [--profile quick|paper|FILE.json] [--data-dir DIR]
 #                        [--out results/RUN] [--gnn WEIGHTS] [--sentence ST_DIR] [--wrap-smiles]
 #                        [--mol2cap-method M] [--cap2mol-method M] [--device cpu|cuda] [--threads N]
-#                        [--steps N] [--test-rows N]
+#                        [--steps N] [--test-rows N] [--gradient-checkpointing]
 #
 # --profile: the hyper-parameters, configs/profiles/NAME.json (quick: minutes
 # with the tiny model, the default; paper: the paper's ChEBI-20 Galactica-125M
@@ -51,6 +51,10 @@
 # A profile's "pretraining" flags add a pre-training stage before both systems
 # (documents of neighbouring training records, scripts/lib/pretraining_docs.py).
 # --threads: 0 = all cores (default), 1 with the embedded tiny model.
+# --gradient-checkpointing: every training recomputes activations in backward
+# instead of keeping them (same results, about 1/3 more time, far less memory):
+# a paper profile's Cap2Mol (micro-batches of 4 prompts of up to 2048 tokens,
+# every weight of Galactica-125M trained) needs over 24 GB on a CPU without it.
 #
 # Without --model, an embedded default is made: the tiny Llama of
 # configs/models/tiny-llama.json with random weights and a byte-level BPE
@@ -65,6 +69,7 @@ lib="$root/scripts/lib"
 py=/usr/bin/python3  # Debian's, which setup.sh installs; another python3 may come first in PATH
 bin="${ICMA_BIN:-$root/build/bin}"
 dataset="" task=both profile=quick model="" out="" gnn="" sentence="" wrap="" threads="" steps="" rows="" device=cpu
+checkpointing=0
 mol2cap_method="" cap2mol_method=""  # empty: the profile's
 data_dir="${ICMA_DATA_DIR:-$root/data}"
 
@@ -76,6 +81,7 @@ while (($#)); do
       name="${1#--}"; printf -v "${name//-/_}" '%s' "$2"; shift 2 ;;
     --test-rows) rows="$2"; shift 2 ;;  # not $test_rows: the profile's value, which it overrides
     --wrap-smiles) wrap="--wrap-smiles"; shift ;;
+    --gradient-checkpointing) checkpointing=1; shift ;;
     -h|--help) usage 0 ;;
     *) echo "reproduce: unknown argument $1" >&2; usage 2 ;;
   esac
@@ -134,6 +140,9 @@ stage_init "$run"
 [[ -n "$threads" ]] || { if [[ -z "$model" ]]; then threads=1; else threads=0; fi; }
 common=(--threads "$threads" --seed 1)
 on_device=(); [[ $device == cpu ]] || on_device=(--device "$device")
+# --gradient-checkpointing rides with the device flags of every icma-train call
+# (unless the profile's training flags already ask for it).
+with_checkpointing() { ((checkpointing)) && [[ " $* " != *" --gradient-checkpointing "* ]] && echo --gradient-checkpointing; true; }
 optional() { "$@" || log "warning: failed (exit status $?), scores left out: $*"; }
 
 # ---- data: sets train_file valid_file test_file note --------------------------
@@ -182,7 +191,7 @@ if ((${#pretraining[@]})); then
     --caption-neighbours "$pre/caption.neighbours.tsv" --records "$pretrain_records" --out "$pre/documents.jsonl"
   stage pretrain.train "$pre/model/model.safetensors" --clean "$pre/model" "$pre/documents.jsonl" "$model/config.json" -- \
     "$bin/icma-train" --model "$model" --train "$pre/documents.jsonl" --out "$pre/model" --full --train-on-inputs \
-    "${pretraining[@]}" "${on_device[@]}" --resume "${common[@]}"
+    "${pretraining[@]}" $(with_checkpointing "${pretraining[@]}") "${on_device[@]}" --resume "${common[@]}"
   model="$pre/model"
 fi
 
@@ -233,7 +242,8 @@ run_task() {
     s="$dir/$system"
     stage "$task.$system.train" "$s/train/$weights" --clean "$s/train" "$s/train.jsonl" "$s/valid.jsonl" "$model/config.json" -- \
       "$bin/icma-train" --model "$model" --train "$s/train.jsonl" --valid "$s/valid.jsonl" --out "$s/train" \
-      --cutoff-len "$cutoff_len" "${lora[@]}" "${training[@]}" "${on_device[@]}" --resume "${common[@]}"
+      --cutoff-len "$cutoff_len" "${lora[@]}" "${training[@]}" $(with_checkpointing "${training[@]}") "${on_device[@]}" \
+      --resume "${common[@]}"
     # The weights that generate: the final ones, or the profile's checkpoint.
     from="$s/train"
     if ((checkpoint > 0)); then
