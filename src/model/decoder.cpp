@@ -248,12 +248,18 @@ namespace {
 // autocast state) to get the activations it needs. Memory for activations
 // drops from every layer's to one layer's, for about a third more compute.
 struct CheckpointedLayer : public torch::autograd::Function<CheckpointedLayer> {
+  // Learned positions (OPT) have no cos/sin: autograd cannot take undefined
+  // tensors as inputs, so they come as empty ones with rotary false.
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, torch::Tensor mask,
-                               torch::Tensor cos, torch::Tensor sin, int64_t layer_address) {
+                               torch::Tensor cos, torch::Tensor sin, bool rotary, int64_t layer_address) {
+    if (!rotary) cos = sin = torch::Tensor();
     ctx->saved_data["layer"] = layer_address;
     ctx->saved_data["mask"] = mask;
-    ctx->saved_data["cos"] = cos;
-    ctx->saved_data["sin"] = sin;
+    ctx->saved_data["rotary"] = rotary;
+    if (rotary) {
+      ctx->saved_data["cos"] = cos;
+      ctx->saved_data["sin"] = sin;
+    }
     const torch::DeviceType device = x.device().type();
     ctx->saved_data["rng"] = at::globalContext().defaultGenerator(x.device()).get_state();
     ctx->saved_data["autocast"] = AutocastScope::enabled(device);
@@ -268,8 +274,10 @@ struct CheckpointedLayer : public torch::autograd::Function<CheckpointedLayer> {
                                                  torch::autograd::variable_list grad_outputs) {
     const torch::Tensor input = ctx->get_saved_variables()[0].detach().requires_grad_(true);
     auto* layer = reinterpret_cast<DecoderLayerImpl*>(ctx->saved_data["layer"].toInt());
-    const ForwardContext context{ctx->saved_data["mask"].toTensor(), ctx->saved_data["cos"].toTensor(),
-                                 ctx->saved_data["sin"].toTensor()};
+    const bool rotary = ctx->saved_data["rotary"].toBool();
+    const ForwardContext context{ctx->saved_data["mask"].toTensor(),
+                                 rotary ? ctx->saved_data["cos"].toTensor() : torch::Tensor(),
+                                 rotary ? ctx->saved_data["sin"].toTensor() : torch::Tensor()};
     // Replay the forward pass's random numbers, then put the stream back.
     at::Generator generator = at::globalContext().defaultGenerator(input.device());
     const torch::Tensor now = generator.get_state();
@@ -284,7 +292,7 @@ struct CheckpointedLayer : public torch::autograd::Function<CheckpointedLayer> {
     }
     generator.set_state(now);
     torch::autograd::backward({output}, {grad_outputs[0]});
-    return {input.grad(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    return {input.grad(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 
@@ -292,8 +300,10 @@ struct CheckpointedLayer : public torch::autograd::Function<CheckpointedLayer> {
 
 torch::Tensor CausalLMModule::checkpointed_layer(DecoderLayerImpl& layer, const torch::Tensor& x,
                                                  const ForwardContext& context) {
-  return CheckpointedLayer::apply(x, context.additive_mask, context.cos, context.sin,
-                                  reinterpret_cast<int64_t>(&layer));
+  const bool rotary = context.cos.defined();
+  const torch::Tensor none = torch::empty({0}, x.options());
+  return CheckpointedLayer::apply(x, context.additive_mask, rotary ? context.cos : none, rotary ? context.sin : none,
+                                  rotary, reinterpret_cast<int64_t>(&layer));
 }
 
 torch::Tensor CausalLMModule::forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,

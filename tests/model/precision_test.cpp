@@ -139,8 +139,8 @@ TEST(MixedPrecision, LoraOverABf16BaseKeepsItsOwnWeightsInFloat32) {
 }
 
 // The gradients of one backward pass, by parameter name.
-std::map<std::string, torch::Tensor> gradients(bool checkpointing) {
-  auto model = CausalLM::load(model_dir("llama"));
+std::map<std::string, torch::Tensor> gradients(bool checkpointing, const std::string& name = "llama") {
+  auto model = CausalLM::load(model_dir(name));
   model->set_gradient_checkpointing(checkpointing);
   model->module().train();
   icma::model::LoraConfig config;
@@ -176,6 +176,19 @@ TEST(GradientCheckpointing, GivesTheSameGradientsDropoutIncluded) {
     ASSERT_TRUE(recomputed.count(name)) << name;
     EXPECT_LT((gradient - recomputed.at(name)).abs().max().item<double>(), 1e-6) << name;
     EXPECT_GT(gradient.abs().max().item<double>(), 0.0) << name;
+  }
+}
+
+// OPT (Galactica) has learned positions, no rotary cos/sin: full fine-tuning
+// of every weight, as the paper's Galactica-125M runs.
+TEST(GradientCheckpointing, GivesTheSameGradientsForOptWithLearnedPositions) {
+  const auto kept = gradients(false, "opt-galactica");
+  const auto recomputed = gradients(true, "opt-galactica");
+  ASSERT_EQ(kept.size(), recomputed.size());
+  ASSERT_GT(kept.size(), 0u);
+  for (const auto& [name, gradient] : kept) {
+    ASSERT_TRUE(recomputed.count(name)) << name;
+    EXPECT_LT((gradient - recomputed.at(name)).abs().max().item<double>(), 1e-6) << name;
   }
 }
 
