@@ -16,7 +16,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   librdkit-dev libboost-dev libopenbabel-dev libicu-dev libsentencepiece-dev liblucene++-dev libssl-dev libonig-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libgtest-dev
-  libtorch-dev libgloo-dev libopenblas0-openmp wordnet-base
+  libtorch-dev libgloo-dev libopenblas0-openmp libgoogle-perftools-dev wordnet-base
   python3 gnuplot-nox curl
 )
 
