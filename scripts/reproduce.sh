@@ -22,8 +22,8 @@
 # with the tiny model, the default; paper: the paper's ChEBI-20 Galactica-125M
 # run; paper-<dataset>-<model>: the paper's other runs) or any profile file;
 # configs/profiles/README.md describes them. --steps and --test-rows override
-# the profile's training length and test subset (e.g. a few steps of a large
-# model to check that everything runs). --dataset defaults to the profile's
+# the profile's training length (not its pre-training's) and test subset (e.g. a
+# few steps of a large model to check that everything runs). --dataset defaults to the profile's
 # dataset, else chebi20.
 # Retrieval: the profile's retrieval_method per task (default morgan and bm25);
 # --gnn WEIGHTS makes Mol2Cap's GIN embeddings (icma-index --gnn), and a profile

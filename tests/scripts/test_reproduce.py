@@ -34,6 +34,7 @@ STUB = textwrap.dedent("""\
     done
     case "$name" in
       icma-index) mkdir -p "$out" && echo '{}' > "$out/manifest.json" ;;
+      icma-retrieve) : > "$out" ;;  # a neighbour file with no neighbours (pretraining_docs.py reads it)
       icma-train)
         mkdir -p "$out"
         if [[ -n "$full" ]]; then echo weights > "$out/model.safetensors"; else echo weights > "$out/adapter_model.safetensors"; fi
@@ -174,13 +175,23 @@ class Reproduce(unittest.TestCase):
 
     def test_quick_trains_every_weight_of_both_tasks_and_retrieves_by_morgan_fingerprints(self):
         calls, run, result = self.reproduce("--model", self.model)  # --task both is the default
-        self.assertEqual(len(self.calls_of(calls, "icma-train")), 4)
-        for args in self.calls_of(calls, "icma-train"):
+        trains = self.calls_of(calls, "icma-train")
+        self.assertEqual(len(trains), 5)  # the pre-training stage, then both systems of both tasks
+        for args in trains:
             self.assertNotIn("--lora-r", args)
             self.assertIn("--full", args)
+        # Pre-training on documents of neighbouring records, from the given model; both systems start from it.
+        pretrained = os.path.join(run, "pretrain", "model")
+        pretraining, fine_tuning = trains[0], trains[1:]
+        self.assertEqual(pretraining[pretraining.index("--model") + 1], self.model)
+        self.assertEqual(pretraining[pretraining.index("--out") + 1], pretrained)
+        self.assertEqual(pretraining[pretraining.index("--max-steps") + 1], "300")
+        self.assertIn("--train-on-inputs", pretraining)
+        for args in fine_tuning:
+            self.assertEqual(args[args.index("--model") + 1], pretrained)
         for args in self.calls_of(calls, "icma-generate"):
             self.assertEqual(args[args.index("--model") + 1], os.path.join(os.path.dirname(args[args.index("--out") + 1]), "train"))
-            self.assertEqual(args[args.index("--tokenizer") + 1], self.model)
+            self.assertEqual(args[args.index("--tokenizer") + 1], pretrained)
         penalties = {a[a.index("--out") + 1].split(os.sep)[-3]: a[a.index("--repetition-penalty") + 1]
                      for a in self.calls_of(calls, "icma-generate")}
         self.assertEqual(penalties, {"mol2cap": "1.3", "cap2mol": "1.0"})
