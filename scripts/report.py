@@ -398,13 +398,18 @@ def paired_by_system(icma_json):
     return out
 
 
+def fmt_p(p):
+    """A p-value as the tables and the verdict both print it: "p < 0.001" below the third decimal."""
+    return "p < 0.001" if p < 0.001 else "p = %.3f" % p
+
+
 def fmt_difference(key, entry):
     if not isinstance(entry, dict) or not finite(entry.get("difference")):
         return DASH
     digits = 2 if key == "levenshtein" else 4
     text = "%+.*f" % (digits, entry["difference"])
     if finite(entry.get("p_value")):
-        text += " (p %s)" % ("< 0.001" if entry["p_value"] < 0.001 else "%.3f" % entry["p_value"])
+        text += " (%s)" % fmt_p(entry["p_value"]).replace("p = ", "p ")
     return text
 
 
@@ -430,9 +435,9 @@ def verdict(task, paired, tiny_model):
         if abs(difference) < 5e-5:  # below the tables' precision (e.g. two BLEUs of almost no matches)
             sentences.append("ICMA and %s are level on %s (%+.4f)." % (name, label, difference))
         elif difference > 0 and p < 0.05:
-            sentences.append("ICMA beats %s on %s (%+.4f, paired bootstrap p = %.3f)." % (name, label, difference, p))
+            sentences.append("ICMA beats %s on %s (%+.4f, paired bootstrap %s)." % (name, label, difference, fmt_p(p)))
         elif difference < 0 and p < 0.05:
-            sentences.append("ICMA is **below** %s on %s (%+.4f, p = %.3f)." % (name, label, difference, p))
+            sentences.append("ICMA is **below** %s on %s (%+.4f, %s)." % (name, label, difference, fmt_p(p)))
         else:
             sentences.append("ICMA and %s do not differ significantly on %s (%+.4f, p = %.3f)."
                              % (name, label, difference, p))

@@ -224,6 +224,17 @@ class Reports(TempDirTest):
         self.assertIn("**What this run shows:** ICMA beats direct fine-tuning", text)
         self.assertIn("95% bootstrap confidence intervals", text)
 
+    def test_a_p_value_below_the_third_decimal_reads_the_same_in_table_and_verdict(self):
+        run = os.path.join(self.dir, "tiny-p")
+        make_complete_run(run)
+        self.write_statistics(run, "mol2cap", 0.0137, 1 / 1001, "embedded")  # 1,000 resamples, none against
+        self.write_statistics(run, "cap2mol", -0.08, 1 / 1001, "embedded")
+        status, out, _ = run_report("--run", run, "--no-plots")
+        self.assertEqual(status, 0)
+        self.assertIn("+0.0137 (p < 0.001)", out)
+        self.assertIn("ICMA beats direct fine-tuning on BLEU-4 (+0.0137, paired bootstrap p < 0.001).", out)
+        self.assertIn("ICMA is **below** direct fine-tuning on BLEU (-0.0800, p < 0.001).", out)
+
     @unittest.skipUnless(HAVE_GNUPLOT, "gnuplot is not installed (apt-get install gnuplot-nox)")
     def test_complete_run_plots(self):
         run = os.path.join(self.dir, "full")
