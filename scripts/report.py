@@ -398,9 +398,10 @@ def paired_by_system(icma_json):
     return out
 
 
-def fmt_p(p):
-    """A p-value as the tables and the verdict both print it: "p < 0.001" below the third decimal."""
-    return "p < 0.001" if p < 0.001 else "p = %.3f" % p
+def fmt_p(p, equals=" = "):
+    """A p-value as the tables ("p 0.004", equals=" ") and the verdict ("p = 0.004") print it;
+    both "p < 0.001" below the third decimal."""
+    return "p < 0.001" if p < 0.001 else "p%s%.3f" % (equals, p)
 
 
 def fmt_difference(key, entry):
@@ -409,7 +410,7 @@ def fmt_difference(key, entry):
     digits = 2 if key == "levenshtein" else 4
     text = "%+.*f" % (digits, entry["difference"])
     if finite(entry.get("p_value")):
-        text += " (%s)" % fmt_p(entry["p_value"]).replace("p = ", "p ")
+        text += " (%s)" % fmt_p(entry["p_value"], equals=" ")
     return text
 
 
@@ -439,8 +440,8 @@ def verdict(task, paired, tiny_model):
         elif difference < 0 and p < 0.05:
             sentences.append("ICMA is **below** %s on %s (%+.4f, %s)." % (name, label, difference, fmt_p(p)))
         else:
-            sentences.append("ICMA and %s do not differ significantly on %s (%+.4f, p = %.3f)."
-                             % (name, label, difference, p))
+            sentences.append("ICMA and %s do not differ significantly on %s (%+.4f, %s)."
+                             % (name, label, difference, fmt_p(p)))
     if not sentences:
         return None
     below_direct = not any(s.startswith("ICMA beats direct") for s in sentences)
