@@ -216,6 +216,7 @@ int main(int argc, char** argv) {
   icma::translate::TranslateOptions options;
   icma::model::GenerationOptions& g = options.generation;
   std::string truncation_side = "left";
+  std::string constraint = "none";
   add_model_options(app, in, options.batch_size);
   app.add_option("--smiles", in.smiles, "plain file, one SMILES per line: write captions (mol2cap)");
   app.add_option("--captions", in.captions, "plain file, one caption per line: write molecules (cap2mol)");
@@ -284,6 +285,12 @@ int main(int argc, char** argv) {
       ->transform(CLI::CheckedTransformer(kEarlyStopping))
       ->default_str("heuristic");
   app.add_option("--stop", g.stop_strings, "stop a row when its text contains this string (repeatable); cut there");
+  app.add_option("--constrain", constraint,
+                 "cap2mol: 'smiles' bans tokens that would leave the SMILES unparseable: a ')' without an open "
+                 "'(', an end (EOS, newline, space) while a branch, ring bond or bracket atom is open or after a "
+                 "bond; valence is still the model's (none = off)")
+      ->check(CLI::IsMember({"none", "smiles"}))
+      ->capture_default_str();
   app.add_flag("--no-cache{false}", g.use_cache, "recompute the whole sequence each step (slow; for checking)");
 
   Inputs score_in;
@@ -293,6 +300,7 @@ int main(int argc, char** argv) {
 
   return icma::run_app(app, common, argc, argv, [&] {
     options.keep_end = truncation_side == "left";
+    options.smiles_constraint = constraint == "smiles";
     return score->parsed() ? run_score(score_in, score_batch, common) : run_generate(in, options, common);
   });
 }

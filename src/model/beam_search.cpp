@@ -94,7 +94,13 @@ std::vector<Generated> beam_search(CausalLM& model, const std::vector<std::vecto
         }
       }
     }
-    const torch::Tensor processed = process_logits(torch::log_softmax(logits, -1), seen, settings);
+    TokenHistory banned;
+    if (options.token_filter) {
+      for (std::size_t a = 0; a < active.size(); ++a) {
+        for (int64_t k = 0; k < beams; ++k) banned.push_back(options.token_filter(active[a], beam_tokens[a * beams + k]));
+      }
+    }
+    const torch::Tensor processed = process_logits(torch::log_softmax(logits, -1), seen, settings, banned);
     const torch::Tensor current = torch::tensor(beam_scores, torch::kFloat32).to(processed.device());
     const torch::Tensor scores =
         (processed + current.unsqueeze(1)).view({static_cast<int64_t>(active.size()), beams * vocab});

@@ -60,7 +60,11 @@ std::vector<Generated> greedy_or_sample(CausalLM& model, const std::vector<std::
     if (settings.repetition_penalty != 1.0) {
       for (std::size_t r : active) seen.push_back(rows[r].seen);
     }
-    const torch::Tensor scores = process_logits(logits, seen, settings);
+    TokenHistory banned;
+    if (options.token_filter) {
+      for (std::size_t r : active) banned.push_back(options.token_filter(r, rows[r].result.tokens));
+    }
+    const torch::Tensor scores = process_logits(logits, seen, settings, banned);
     std::vector<int64_t> tokens(active.size());
     if (options.do_sample) {
       const torch::Tensor probs = scores.softmax(-1).to(torch::kCPU);

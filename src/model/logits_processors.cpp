@@ -46,6 +46,20 @@ torch::Tensor top_p(const torch::Tensor& scores, double p, int64_t min_tokens_to
   return scores.masked_fill(remove, kFiltered);
 }
 
+torch::Tensor ban(const torch::Tensor& scores, const TokenHistory& banned) {
+  torch::Tensor out = scores.clone();
+  const int64_t vocab = out.size(-1);
+  for (int64_t row = 0; row < out.size(0) && row < static_cast<int64_t>(banned.size()); ++row) {
+    std::vector<int64_t> ids;
+    for (int64_t id : banned[row]) {
+      if (id >= 0 && id < vocab) ids.push_back(id);
+    }
+    if (ids.empty()) continue;
+    out[row].index_fill_(0, torch::tensor(ids, torch::kInt64).to(out.device()), kFiltered);
+  }
+  return out;
+}
+
 void check_logits_settings(const LogitsSettings& settings) {
   if (!(settings.repetition_penalty > 0.0) || !std::isfinite(settings.repetition_penalty)) {
     throw InputError("repetition penalty must be a positive number, got " + std::to_string(settings.repetition_penalty));
@@ -60,9 +74,11 @@ void check_logits_settings(const LogitsSettings& settings) {
   }
 }
 
-torch::Tensor process_logits(const torch::Tensor& scores, const TokenHistory& seen, const LogitsSettings& settings) {
+torch::Tensor process_logits(const torch::Tensor& scores, const TokenHistory& seen, const LogitsSettings& settings,
+                             const TokenHistory& banned) {
   torch::Tensor out = scores;
   if (settings.repetition_penalty != 1.0) out = repetition_penalty(out, seen, settings.repetition_penalty);
+  if (!banned.empty()) out = ban(out, banned);
   if (!settings.sample) return out;
   if (settings.temperature != 1.0) out = temperature(out, settings.temperature);
   if (settings.top_k != 0) out = top_k(out, settings.top_k);

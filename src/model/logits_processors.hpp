@@ -13,10 +13,13 @@
 //                       drop entries with cumulative probability <= 1 - p,
 //                       always keeping the min_tokens_to_keep largest
 //
+//   ban                 PrefixConstrainedLogitsProcessor, told the tokens a
+//                       row may not take rather than those it may
+//
 // Filtered entries become -inf. All take and return float32 [batch, vocab].
-// HF applies them in this order: the repetition penalty (a processor), then
-// temperature, top-k and top-p (the warpers, sampling only); process_logits
-// chains them so.
+// HF applies them in this order: the repetition penalty and the ban (the
+// processors), then temperature, top-k and top-p (the warpers, sampling
+// only); process_logits chains them so.
 
 #include <torch/types.h>
 
@@ -34,6 +37,8 @@ torch::Tensor repetition_penalty(const torch::Tensor& scores, const TokenHistory
 torch::Tensor temperature(const torch::Tensor& scores, double temperature);
 torch::Tensor top_k(const torch::Tensor& scores, int64_t k, int64_t min_tokens_to_keep = 1);
 torch::Tensor top_p(const torch::Tensor& scores, double p, int64_t min_tokens_to_keep = 1);
+// Row r's ids in banned[r] (ids outside [0, vocab) are ignored) become -inf.
+torch::Tensor ban(const torch::Tensor& scores, const TokenHistory& banned);
 
 struct LogitsSettings {
   double repetition_penalty = 1.0;  // 1 = off
@@ -48,7 +53,9 @@ struct LogitsSettings {
 // those that are off as HF does (temperature 1.0, top_k 0, top_p 1.0 are
 // not applied). Throws InputError for values HF rejects (temperature <= 0,
 // top_p outside [0, 1], penalty <= 0, top_k < 0).
-torch::Tensor process_logits(const torch::Tensor& scores, const TokenHistory& seen, const LogitsSettings& settings);
+// `banned`: per row, ids to ban (empty: none).
+torch::Tensor process_logits(const torch::Tensor& scores, const TokenHistory& seen, const LogitsSettings& settings,
+                             const TokenHistory& banned = {});
 
 // The same checks, without scores: for validating flags up front.
 void check_logits_settings(const LogitsSettings& settings);

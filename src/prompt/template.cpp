@@ -163,8 +163,10 @@ std::string PromptTemplates::answer_of_target(data::Task task, const std::string
   return task == data::Task::cap2mol ? unwrap_smiles(text) : text;
 }
 
+std::string PromptTemplates::answer_cue(data::Task task) const { return trim(this->task(task).cue); }
+
 std::string PromptTemplates::answer_of_output(data::Task task, const std::string& generated) const {
-  const std::string cue = trim(this->task(task).cue);
+  const std::string cue = answer_cue(task);
   const std::size_t at = generated.find(cue);
   const std::string after = at == std::string::npos ? generated : generated.substr(at + cue.size());
   std::size_t begin = 0;

@@ -18,6 +18,7 @@
 #include "icma/data/partial_predictions.hpp"
 #include "icma/model/config.hpp"
 #include "icma/model/training_data.hpp"
+#include "icma/translate/smiles_constraint.hpp"
 
 namespace icma::translate {
 namespace fs = std::filesystem;
@@ -92,6 +93,8 @@ nlohmann::json run_settings(const std::vector<Query>& queries, data::Task task, 
                             {"num_beams", g.num_beams},             {"length_penalty", g.length_penalty},
                             {"early_stopping", early_stopping_name(g.early_stopping)},
                             {"stop", g.stop_strings},               {"seed", g.seed}};
+  // Recorded only when on, so that partial files of earlier runs still resume.
+  if (options.smiles_constraint) settings["constraint"] = "smiles";
   settings["prompt_shape"] = {{"strip", options.strip_prompts},
                               {"truncate_over", options.truncate_over},
                               {"keep_tokens", options.keep_tokens},
@@ -158,6 +161,10 @@ TranslateSummary translate(const std::vector<Query>& queries, data::Task task, c
                            const prompt::PromptTemplates& templates, const TranslateOptions& options,
                            const std::string& out) {
   if (options.batch_size == 0) throw InputError("--batch-size must be >= 1");
+  if (options.smiles_constraint && task != data::Task::cap2mol) {
+    throw InputError("--constrain smiles is for cap2mol, whose answers are SMILES (these prompts are " +
+                     std::string(data::task_name(task)) + ")");
+  }
   TranslateSummary summary;
   std::vector<std::string> ids;
   for (const Query& query : queries) ids.push_back(query.id);
@@ -205,6 +212,14 @@ TranslateSummary translate(const std::vector<Query>& queries, data::Task task, c
     if (tokenizer.special_tokens().pad) tokenizer_pad = *tokenizer.special_tokens().pad;
     generation.pad_token_id = model::pad_token_id_for(config, tokenizer_pad, generation.eos_token_ids);
     generation.decode = [&tokenizer](const std::vector<int64_t>& tokens) { return tokenizer.decode(to_u32(tokens), true); };
+    std::optional<SmilesConstraint> smiles;
+    if (options.smiles_constraint) {
+      smiles.emplace(tokenizer, static_cast<std::size_t>(config.vocab_size), generation.eos_token_ids,
+                     templates.answer_cue(task));
+      generation.token_filter = [&smiles](std::size_t, const std::vector<int64_t>& generated) {
+        return smiles->banned(generated);
+      };
+    }
 
     data::PartialPredictions partial(partial_path, options.resume && !done.empty(), settings);
     // Longest prompts first: similar lengths share a batch (less padding), and

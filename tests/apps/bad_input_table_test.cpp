@@ -200,6 +200,8 @@ const Case kTable[] = {
   {"icma-generate", "--model {tiny} --prompts {prompts} --out {D}/g.tsv --repetition-penalty 0", 2, "--repetition-penalty: must be in (0,"},
   {"icma-generate", "--model {tiny} --prompts {prompts} --out {D}/g.tsv --repetition-penalty inf", 2, "--repetition-penalty: must be a finite number"},
   {"icma-generate", "--model {tiny} --prompts {prompts} --out {D}/g.tsv --num-beams 0", 2, "--num-beams: must be in [1, 1000]"},
+  {"icma-generate", "--model {tiny} --prompts {prompts} --out {D}/g.tsv --constrain smiles", 2, "--constrain smiles is for cap2mol, whose answers are SMILES (these prompts are mol2cap)"},
+  {"icma-generate", "--model {tiny} --prompts {prompts} --out {D}/g.tsv --constrain json", 2, "--constrain: json not in {none,smiles}"},
   {"icma-generate", "--model {tiny} --prompts {prompts} --out {D}/g.tsv --num-beams 2 --do-sample", 2, "beam search with sampling"},
   {"icma-generate", "--model {tiny} --prompts {prompts} --out {D}/g.tsv --num-beams 2 --length-penalty nan", 2, "--length-penalty: must be a finite number"},
   {"icma-generate", "--model {tiny} --prompts {prompts} --out {D}/g.tsv --max-new-tokens -1", 2, "--max-new-tokens: must be in [0,"},

@@ -117,6 +117,47 @@ TEST(Generation, GreedyWithCacheEqualsWithoutOnARandomModel) {
   }
 }
 
+// token_filter (HF's prefix_allowed_tokens_fn, told what is banned): a banned
+// token never appears, the filter sees each row's prompt index and its new
+// tokens so far, and banning nothing changes nothing; greedy and beam search.
+TEST(Generation, TokenFilterBansTokens) {
+  const ModelConfig config = ModelConfig::from_json(
+      nlohmann::json{{"model_type", "llama"}, {"vocab_size", 64}, {"hidden_size", 32}, {"intermediate_size", 64},
+                     {"num_hidden_layers", 1}, {"num_attention_heads", 2}, {"num_key_value_heads", 2},
+                     {"max_position_embeddings", 128}, {"initializer_range", 0.5}},
+      "test config");
+  const auto model = CausalLM::random(config, 11);
+  const Prompts prompts = {{5, 6, 7}, {40, 41, 42, 43}};
+  for (const int64_t beams : {int64_t{1}, int64_t{3}}) {
+    SCOPED_TRACE("beams " + std::to_string(beams));
+    GenerationOptions options;
+    options.max_new_tokens = 12;
+    options.num_beams = beams;
+    const auto free = generate(*model, prompts, options);
+    // Ban, for each row, every token its unconstrained answer used.
+    std::vector<std::vector<int64_t>> used;
+    for (const Generated& g : free) used.push_back(g.tokens);
+    std::vector<std::size_t> calls(prompts.size(), 0);
+    options.token_filter = [&](std::size_t row, const std::vector<int64_t>& generated) {
+      EXPECT_LT(row, prompts.size());
+      EXPECT_LE(generated.size(), 12u);
+      ++calls[row];
+      return used[row];
+    };
+    const auto banned = generate(*model, prompts, options);
+    for (std::size_t row = 0; row < prompts.size(); ++row) {
+      EXPECT_GT(calls[row], 0u);
+      ASSERT_FALSE(banned[row].tokens.empty());
+      for (int64_t token : banned[row].tokens) {
+        EXPECT_EQ(std::count(used[row].begin(), used[row].end(), token), 0) << "row " << row << " token " << token;
+      }
+    }
+    options.token_filter = [](std::size_t, const std::vector<int64_t>&) { return std::vector<int64_t>{-1, 1000}; };
+    const auto unchanged = generate(*model, prompts, options);  // ids outside the vocabulary are ignored
+    for (std::size_t row = 0; row < prompts.size(); ++row) EXPECT_EQ(unchanged[row].tokens, free[row].tokens);
+  }
+}
+
 // Stop strings: the text of the tokens so far (here one letter per token)
 // containing the string ends the row, at the token that completed it.
 TEST(Generation, StopStrings) {

@@ -62,8 +62,9 @@ def in_bash(*args):
 
 class TheProfilesOfReproduce(unittest.TestCase):
     def test_quick_is_what_reproduce_passed_for_both_tasks(self):
-        for task, method, penalty in (("mol2cap", "morgan", "1.3"), ("cap2mol", "bm25", "1.0")):
-            decoding = QUICK["decoding"][:-1] + [penalty]
+        # Cap2Mol: no repetition penalty, and SMILES syntax as a decoding constraint.
+        for task, method, tail in (("mol2cap", "morgan", ["1.3"]), ("cap2mol", "bm25", ["1.0", "--constrain", "smiles"])):
+            decoding = QUICK["decoding"][:-1] + tail
             self.assertEqual(in_bash("quick", "--task", task),
                              dict(QUICK, profile_name="quick", retrieval_method=method, decoding=decoding))
 

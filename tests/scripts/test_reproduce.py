@@ -195,6 +195,9 @@ class Reproduce(unittest.TestCase):
         penalties = {a[a.index("--out") + 1].split(os.sep)[-3]: a[a.index("--repetition-penalty") + 1]
                      for a in self.calls_of(calls, "icma-generate")}
         self.assertEqual(penalties, {"mol2cap": "1.3", "cap2mol": "1.0"})
+        constraints = {a[a.index("--out") + 1].split(os.sep)[-3]: a[a.index("--constrain") + 1] if "--constrain" in a else None
+                       for a in self.calls_of(calls, "icma-generate")}
+        self.assertEqual(constraints, {"mol2cap": None, "cap2mol": "smiles"})
         methods = {a[a.index("--task") + 1]: a[a.index("--method") + 1] for a in self.calls_of(calls, "icma-retrieve")}
         self.assertEqual(methods, {"mol2cap": "morgan", "cap2mol": "bm25"})
         self.assertNotIn("not applied", result.stderr)

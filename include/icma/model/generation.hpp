@@ -16,8 +16,9 @@
 //                early_stopping says so (HF's BeamHypotheses.is_done); at the
 //                end its open beams join the hypotheses and the best one wins.
 //
-// Logits processors (logits_processors.hpp): repetition penalty, then, when
-// sampling, temperature, top-k (HF's default is 50) and top-p.
+// Logits processors (logits_processors.hpp): repetition penalty, the
+// token_filter's bans (HF's prefix_allowed_tokens_fn, told what a row may not
+// take), then, when sampling, temperature, top-k (HF's default is 50) and top-p.
 //
 // Batches: prompts of different lengths are LEFT-padded with an attention
 // mask, so a prompt's result does not depend on its batch-mates (up to
@@ -70,6 +71,11 @@ struct GenerationOptions {
   std::vector<std::string> stop_strings;       // need `decode`
   // Text of generated tokens (e.g. Tokenizer::decode), for stop strings.
   std::function<std::string(const std::vector<int64_t>&)> decode;
+
+  // Tokens a row may not take next (their scores become -inf), given the
+  // row's prompt index and its new tokens so far; e.g. SMILES syntax
+  // (translate/smiles_constraint.hpp). Empty: none banned.
+  std::function<std::vector<int64_t>(std::size_t row, const std::vector<int64_t>& generated)> token_filter;
 
   bool use_cache = true;
   // Sampling seeds: row i draws from a generator seeded with row_seeds[i]

@@ -76,6 +76,8 @@ class PromptTemplates {
   // whole text when the cue is absent), its first non-empty line, trimmed; a
   // wrapped SMILES is unwrapped.
   std::string answer_of_output(data::Task task, const std::string& generated) const;
+  // The cue as answer_of_output looks for it: trimmed.
+  std::string answer_cue(data::Task task) const;
   // The query's input in a prompt built by prompt(): read from the prompt's
   // last non-empty line with the query (or zero-shot) template's text around
   // the placeholder; std::nullopt when the line does not fit either.

@@ -58,6 +58,9 @@ struct TranslateOptions {
   // last C - 256 tokens (truncate_over C, keep_tokens C - 256, keep_end), and
   // batched (--batch_infer) keeps its first C (the tokenizer's right-side
   // truncation: keep_end false).
+  // Cap2Mol: ban tokens that would make the answer's SMILES syntactically
+  // impossible to finish (smiles_constraint.hpp); refused for Mol2Cap.
+  bool smiles_constraint = false;
   bool strip_prompts = false;
   std::size_t truncate_over = 0;  ///< prompts of more tokens are cut; 0 = never
   std::size_t keep_tokens = 0;    ///< tokens a cut prompt keeps; 0 = truncate_over
