@@ -11,7 +11,7 @@
 # checkpoint. Prints one table per setting (step, validation loss and BLEU-4
 # of both systems, the paired bootstrap p of ICMA against direct fine-tuning)
 # and writes learning_curve.tsv (learning_curve.SETTING.tsv for one setting) and
-# learning_curve.png (gnuplot) in OUT.
+# learning_curve.png and learning_curve.txt (gnuplot; the same plot as text) in OUT.
 #
 #   bench/learning_curve.sh                      # Mol2Cap, 900 steps, checkpoints every 150
 #   TASK=cap2mol MAX=600 STEP=200 TEST_ROWS=500 PROFILE=quick OUT=results/lc bench/learning_curve.sh
@@ -121,23 +121,37 @@ done
 
 echo "Validation loss on target tokens and test $metric ($rows rows), ICMA against direct fine-tuning:"
 column -t -s $'\t' "$table"
+# Both panels, for a PNG (side by side) and a text rendering (one above the other,
+# learning_curve.txt: fits a terminal or a note).
+panels() {  # where the keys go: $1 loss panel, $2 metric panel
+  cat <<EOF
+set xlabel "optimizer step"; set key $1
+set ylabel "validation loss (target tokens)"
+plot "< awk '\$1==\"none\"' $table" u 2:3 w lp lc rgb "#1f77b4" t "direct", \\
+     "" u 2:4 w lp lc rgb "#d62728" t "ICMA", \\
+     "< awk '\$1==\"pretrained\"' $table" u 2:3 w lp dt 2 lc rgb "#1f77b4" t "direct, pre-trained", \\
+     "" u 2:4 w lp dt 2 lc rgb "#d62728" t "ICMA, pre-trained"
+set ylabel "test $metric"; set key $2
+plot "< awk '\$1==\"none\"' $table" u 2:5 w lp lc rgb "#1f77b4" t "direct", \\
+     "" u 2:6 w lp lc rgb "#d62728" t "ICMA", \\
+     "< awk '\$1==\"pretrained\"' $table" u 2:5 w lp dt 2 lc rgb "#1f77b4" t "direct, pre-trained", \\
+     "" u 2:6 w lp dt 2 lc rgb "#d62728" t "ICMA, pre-trained"
+EOF
+}
 if command -v gnuplot >/dev/null; then
   gnuplot <<EOF
 set terminal pngcairo size 900,420
 set output "$out/learning_curve.png"
 set multiplot layout 1,2 title "$task: ICMA (red) vs direct fine-tuning (blue); dashed: with pre-training"
-set xlabel "optimizer step"; set key top right
-set ylabel "validation loss (target tokens)"
-plot "< awk '\$1==\"none\"' $table" u 2:3 w lp lc rgb "#1f77b4" t "direct", \
-     "" u 2:4 w lp lc rgb "#d62728" t "ICMA", \
-     "< awk '\$1==\"pretrained\"' $table" u 2:3 w lp dt 2 lc rgb "#1f77b4" t "direct, pre-trained", \
-     "" u 2:4 w lp dt 2 lc rgb "#d62728" t "ICMA, pre-trained"
-set ylabel "test $metric"
-plot "< awk '\$1==\"none\"' $table" u 2:5 w lp lc rgb "#1f77b4" t "direct", \
-     "" u 2:6 w lp lc rgb "#d62728" t "ICMA", \
-     "< awk '\$1==\"pretrained\"' $table" u 2:5 w lp dt 2 lc rgb "#1f77b4" t "direct, pre-trained", \
-     "" u 2:6 w lp dt 2 lc rgb "#d62728" t "ICMA, pre-trained"
+$(panels "top right" "bottom right")
 unset multiplot
 EOF
-  echo "plot: $out/learning_curve.png"
+  gnuplot <<EOF
+set terminal dumb size 100,60
+set output "$out/learning_curve.txt"
+set multiplot layout 2,1 title "$task: ICMA vs direct fine-tuning, without and with pre-training"
+$(panels "below horizontal" "below horizontal")
+unset multiplot
+EOF
+  echo "plot: $out/learning_curve.png (as text: $out/learning_curve.txt)"
 fi
