@@ -1,7 +1,6 @@
 #include "icma/translate/smiles_constraint.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 namespace icma::translate {
 namespace {
