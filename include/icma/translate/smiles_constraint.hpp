@@ -8,8 +8,10 @@
 // outputs: 58-70% unbalanced parentheses, 2-9% unclosed rings, under 1%
 // anything else):
 //
-//   ')'  needs an open '(' (and not one just opened: "()" is empty);
-//   '('  needs an atom before it, and not another '(' ("C((");
+//   ')'  needs an open '(' and an atom since it ("()" and "(=)" are empty);
+//   '('  needs an atom before it, not another '(' or a bond ("C((", "C=(");
+//   a ring-bond digit or '%' needs an atom before it (not at the start or
+//        right after '(');
 //   ']'  needs an open '[';  '[' cannot open inside a bracket atom;
 //   '%'  must be followed by two digits (a two-digit ring-bond label);
 //   the answer ends (EOS, or whitespace after its first character: the
