@@ -123,19 +123,21 @@ echo "Validation loss on target tokens and test $metric ($rows rows), ICMA again
 column -t -s $'\t' "$table"
 # Both panels, for a PNG (side by side) and a text rendering (one above the other,
 # learning_curve.txt: fits a terminal or a note).
+curves() {  # the table's columns of direct fine-tuning ($1) and ICMA ($2), both settings
+  cat <<EOF
+plot "< awk '\$1==\"none\"' $table" u 2:$1 w lp lc rgb "#1f77b4" t "direct", \\
+     "" u 2:$2 w lp lc rgb "#d62728" t "ICMA", \\
+     "< awk '\$1==\"pretrained\"' $table" u 2:$1 w lp dt 2 lc rgb "#1f77b4" t "direct, pre-trained", \\
+     "" u 2:$2 w lp dt 2 lc rgb "#d62728" t "ICMA, pre-trained"
+EOF
+}
 panels() {  # where the keys go: $1 loss panel, $2 metric panel
   cat <<EOF
 set xlabel "optimizer step"; set key $1
 set ylabel "validation loss (target tokens)"
-plot "< awk '\$1==\"none\"' $table" u 2:3 w lp lc rgb "#1f77b4" t "direct", \\
-     "" u 2:4 w lp lc rgb "#d62728" t "ICMA", \\
-     "< awk '\$1==\"pretrained\"' $table" u 2:3 w lp dt 2 lc rgb "#1f77b4" t "direct, pre-trained", \\
-     "" u 2:4 w lp dt 2 lc rgb "#d62728" t "ICMA, pre-trained"
+$(curves 3 4)
 set ylabel "test $metric"; set key $2
-plot "< awk '\$1==\"none\"' $table" u 2:5 w lp lc rgb "#1f77b4" t "direct", \\
-     "" u 2:6 w lp lc rgb "#d62728" t "ICMA", \\
-     "< awk '\$1==\"pretrained\"' $table" u 2:5 w lp dt 2 lc rgb "#1f77b4" t "direct, pre-trained", \\
-     "" u 2:6 w lp dt 2 lc rgb "#d62728" t "ICMA, pre-trained"
+$(curves 5 6)
 EOF
 }
 if command -v gnuplot >/dev/null; then

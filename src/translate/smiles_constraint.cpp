@@ -17,8 +17,6 @@ bool is_syntax(char c) {
   return is_space(c) || is_digit(c) || c == '(' || c == ')' || c == '[' || c == ']' || c == '%';
 }
 
-std::vector<uint32_t> to_u32(const std::vector<int64_t>& ids) { return {ids.begin(), ids.end()}; }
-
 }  // namespace
 
 void SmilesSyntax::toggle_ring(int label) {
@@ -55,7 +53,7 @@ bool SmilesSyntax::accept(char c) {
   const bool after_atom = started_ && last_ != '(' && !is_bond(last_);
   switch (c) {
     case '(':
-      if (!started_ || last_ == '(' || is_bond(last_)) return false;
+      if (!after_atom) return false;
       ++depth_;
       break;
     case ')':
@@ -93,20 +91,23 @@ bool SmilesSyntax::complete() const {
 
 SmilesConstraint::SmilesConstraint(const tokenizer::Tokenizer& tokenizer, std::size_t vocab_size,
                                    std::vector<int64_t> eos_token_ids, std::string cue)
-    : tokenizer_(tokenizer), texts_(vocab_size), eos_token_ids_(std::move(eos_token_ids)), cue_(std::move(cue)) {
+    : texts_(vocab_size), eos_token_ids_(std::move(eos_token_ids)), cue_(std::move(cue)) {
   // A token's text in context: what it adds after a plain atom (SentencePiece drops
   // a leading space at the start of a text, but not after another token).
   const std::vector<uint32_t> anchor_ids = tokenizer.encode("C", false);
+  const bool anchored = anchor_ids.size() == 1;
+  const std::string anchor = anchored ? tokenizer.decode(anchor_ids, true) : "";
   const std::size_t known = std::min(vocab_size, tokenizer.vocab_size());
   for (std::size_t id = 0; id < known; ++id) {
     if (std::find(eos_token_ids_.begin(), eos_token_ids_.end(), static_cast<int64_t>(id)) != eos_token_ids_.end()) {
       continue;
     }
-    std::string text = tokenizer.decode({static_cast<uint32_t>(id)}, true);
-    if (anchor_ids.size() == 1) {
-      const std::string anchor = tokenizer.decode(anchor_ids, true);
-      const std::string both = tokenizer.decode({anchor_ids[0], static_cast<uint32_t>(id)}, true);
-      if (both.compare(0, anchor.size(), anchor) == 0) text = both.substr(anchor.size());
+    const auto token = static_cast<uint32_t>(id);
+    std::string text = anchored ? tokenizer.decode({anchor_ids[0], token}, true) : "";
+    if (anchored && text.compare(0, anchor.size(), anchor) == 0) {
+      text.erase(0, anchor.size());
+    } else {
+      text = tokenizer.decode({token}, true);
     }
     const bool syntax = std::any_of(text.begin(), text.end(), is_syntax);
     (syntax ? syntax_tokens_ : plain_tokens_).push_back(static_cast<int64_t>(id));
@@ -114,8 +115,7 @@ SmilesConstraint::SmilesConstraint(const tokenizer::Tokenizer& tokenizer, std::s
   }
 }
 
-std::vector<int64_t> SmilesConstraint::banned(const std::vector<int64_t>& generated) const {
-  const std::string text = tokenizer_.decode(to_u32(generated), true);
+std::vector<int64_t> SmilesConstraint::banned(std::string_view text) const {
   std::string_view answer = text;
   if (!cue_.empty()) {
     const std::size_t at = text.find(cue_);

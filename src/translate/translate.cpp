@@ -216,8 +216,8 @@ TranslateSummary translate(const std::vector<Query>& queries, data::Task task, c
     if (options.smiles_constraint) {
       smiles.emplace(tokenizer, static_cast<std::size_t>(config.vocab_size), generation.eos_token_ids,
                      templates.answer_cue(task));
-      generation.token_filter = [&smiles](std::size_t, const std::vector<int64_t>& generated) {
-        return smiles->banned(generated);
+      generation.token_filter = [&smiles, decode = generation.decode](std::size_t, const std::vector<int64_t>& generated) {
+        return smiles->banned(decode(generated));
       };
     }
 

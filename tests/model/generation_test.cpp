@@ -96,15 +96,19 @@ TEST(Generation, BatchedLeftPaddedEqualsOneByOne) {
   }
 }
 
-// A bigger random model (CausalLM::random), longer answers: the cache path
-// and the full recomputation agree token for token.
-TEST(Generation, GreedyWithCacheEqualsWithoutOnARandomModel) {
+// A random Llama bigger than the fixtures' (CausalLM::random), for longer answers.
+std::unique_ptr<CausalLM> random_llama(uint64_t seed) {
   const ModelConfig config = ModelConfig::from_json(
       nlohmann::json{{"model_type", "llama"}, {"vocab_size", 300}, {"hidden_size", 64}, {"intermediate_size", 128},
                      {"num_hidden_layers", 2}, {"num_attention_heads", 4}, {"num_key_value_heads", 2},
                      {"max_position_embeddings", 256}, {"initializer_range", 0.5}},
       "test config");
-  const auto model = CausalLM::random(config, 7);
+  return CausalLM::random(config, seed);
+}
+
+// The cache path and the full recomputation agree token for token.
+TEST(Generation, GreedyWithCacheEqualsWithoutOnARandomModel) {
+  const auto model = random_llama(7);
   const Prompts prompts = {{5, 6, 7, 8, 9, 10, 11}, {40, 41}, {100, 7, 250, 3}};
   GenerationOptions options;
   options.max_new_tokens = 48;
@@ -121,12 +125,7 @@ TEST(Generation, GreedyWithCacheEqualsWithoutOnARandomModel) {
 // token never appears, the filter sees each row's prompt index and its new
 // tokens so far, and banning nothing changes nothing; greedy and beam search.
 TEST(Generation, TokenFilterBansTokens) {
-  const ModelConfig config = ModelConfig::from_json(
-      nlohmann::json{{"model_type", "llama"}, {"vocab_size", 64}, {"hidden_size", 32}, {"intermediate_size", 64},
-                     {"num_hidden_layers", 1}, {"num_attention_heads", 2}, {"num_key_value_heads", 2},
-                     {"max_position_embeddings", 128}, {"initializer_range", 0.5}},
-      "test config");
-  const auto model = CausalLM::random(config, 11);
+  const auto model = random_llama(11);
   const Prompts prompts = {{5, 6, 7}, {40, 41, 42, 43}};
   for (const int64_t beams : {int64_t{1}, int64_t{3}}) {
     SCOPED_TRACE("beams " + std::to_string(beams));

@@ -108,14 +108,14 @@ TEST(SmilesConstraint, BansTokensOfAByteLevelTokenizer) {
   const int64_t close = ids(tokenizer, ")").at(0), newline = ids(tokenizer, "\n").at(0), carbon = ids(tokenizer, "C").at(0);
   EXPECT_EQ(constraint.token_text(close), ")");
 
-  EXPECT_TRUE(constraint.banned({}).empty());                            // nothing written yet
-  EXPECT_TRUE(constraint.banned(ids(tokenizer, "Molec")).empty());       // writing the cue
-  const auto after_cue = constraint.banned(ids(tokenizer, "Molecule:"));  // an empty answer cannot end
+  EXPECT_TRUE(constraint.banned("").empty());                      // nothing written yet
+  EXPECT_TRUE(constraint.banned("Molec").empty());                 // writing the cue
+  const auto after_cue = constraint.banned("Molecule:");           // an empty answer cannot end
   EXPECT_TRUE(contains(after_cue, eos));
   EXPECT_TRUE(contains(after_cue, close));
   EXPECT_FALSE(contains(after_cue, newline));  // leading whitespace
 
-  const auto open = constraint.banned(ids(tokenizer, "Molecule: CC(C"));
+  const auto open = constraint.banned("Molecule: CC(C");
   EXPECT_TRUE(contains(open, eos));
   EXPECT_TRUE(contains(open, newline));
   EXPECT_FALSE(contains(open, close));
@@ -126,16 +126,16 @@ TEST(SmilesConstraint, BansTokensOfAByteLevelTokenizer) {
     EXPECT_TRUE(id == eos || !syntax.accept(constraint.token_text(id))) << id << " '" << constraint.token_text(id) << "'";
   }
 
-  const auto done = constraint.banned(ids(tokenizer, "Molecule: CC(C)O"));
+  const auto done = constraint.banned("Molecule: CC(C)O");
   EXPECT_FALSE(contains(done, eos));
   EXPECT_FALSE(contains(done, newline));
   EXPECT_TRUE(contains(done, close));
-  EXPECT_TRUE(constraint.banned(ids(tokenizer, "Molecule: CCO\nCaption: (((")).empty());  // past the answer
+  EXPECT_TRUE(constraint.banned("Molecule: CCO\nCaption: (((").empty());  // past the answer
 
   // Without a cue the whole text is the answer.
   const SmilesConstraint bare(tokenizer, 320, {eos});
-  EXPECT_TRUE(contains(bare.banned(ids(tokenizer, "C1CC")), eos));
-  EXPECT_FALSE(contains(bare.banned(ids(tokenizer, "C1CC1")), eos));
+  EXPECT_TRUE(contains(bare.banned("C1CC"), eos));
+  EXPECT_FALSE(contains(bare.banned("C1CC1"), eos));
 }
 
 TEST(SmilesConstraint, SentencePieceSpaceEndsTheAnswer) {
@@ -147,8 +147,8 @@ TEST(SmilesConstraint, SentencePieceSpaceEndsTheAnswer) {
   ASSERT_FALSE(spaced.empty());
   const int64_t space_c = spaced.back();
   EXPECT_EQ(constraint.token_text(space_c).front(), ' ');
-  EXPECT_TRUE(contains(constraint.banned(ids(tokenizer, "CC(C")), space_c));
-  EXPECT_FALSE(contains(constraint.banned(ids(tokenizer, "CC(C)")), space_c));
+  EXPECT_TRUE(contains(constraint.banned("CC(C"), space_c));
+  EXPECT_FALSE(contains(constraint.banned("CC(C)"), space_c));
 }
 
 }  // namespace

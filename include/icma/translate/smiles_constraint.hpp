@@ -81,14 +81,14 @@ class SmilesConstraint {
   SmilesConstraint(const tokenizer::Tokenizer& tokenizer, std::size_t vocab_size, std::vector<int64_t> eos_token_ids,
                    std::string cue = "");
 
-  // The ids to ban after `generated` (the row's new tokens so far).
-  std::vector<int64_t> banned(const std::vector<int64_t>& generated) const;
+  // The ids to ban after `text`, the row's new tokens so far decoded
+  // (GenerationOptions::decode).
+  std::vector<int64_t> banned(std::string_view text) const;
 
   // The text each token adds (tests).
   const std::string& token_text(int64_t id) const { return texts_.at(static_cast<std::size_t>(id)); }
 
  private:
-  const tokenizer::Tokenizer& tokenizer_;
   std::vector<std::string> texts_;
   std::vector<int64_t> eos_token_ids_;
   std::string cue_;
